@@ -1,0 +1,1 @@
+"""Instructor tools for Backprop by Hand: release chapters and grade submissions."""

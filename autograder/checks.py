@@ -1,0 +1,200 @@
+"""Comparison helpers shared by the visible and the hidden tests.
+
+Every helper raises ``AssertionError`` with a message written for a student:
+which output is wrong, where, by how much, and (when the wrong answer matches
+one of the known mistakes passed in by the test) what the likely mistake is.
+
+A known mistake is detected by computing what the mistaken code would return
+(the reference transformed by that mistake) and comparing the student's answer
+against it; nothing is guessed from the size of the error alone.
+
+Only NumPy is needed, so a student notebook can use this module on its own.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Callable, Mapping
+
+import numpy as np
+
+__all__ = [
+    "call",
+    "check_array",
+    "check_scalar",
+    "check_shape",
+    "check_gradient",
+    "numerical_gradient_reference",
+    "relative_error_reference",
+]
+
+RTOL = 1e-6
+ATOL = 1e-9
+
+
+def call(fn: Callable, *args, **kwargs):
+    """Call a student's function with warnings silenced.
+
+    NumPy's RuntimeWarnings go to stderr, and a graded cell that writes to
+    stderr would lose its points even when the answer is right, so warnings
+    are suppressed here; a wrong answer is still caught by the comparison.
+    """
+    if not callable(fn):
+        raise AssertionError(f"{fn!r} is not a function: did you overwrite its name?")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError:
+            raise AssertionError(
+                f"{getattr(fn, '__name__', 'this function')} is not implemented yet: "
+                "replace `raise NotImplementedError()` with your code."
+            ) from None
+
+
+def _as_array(name: str, got) -> np.ndarray:
+    if got is None:
+        raise AssertionError(f"{name} is None: did you forget a `return` statement?")
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(
+            f"{name} should be a number or a NumPy array, got {type(got).__name__}."
+        ) from None
+    return arr
+
+
+def check_shape(name: str, got, expected_shape: tuple) -> None:
+    """Fail unless ``got`` has exactly ``expected_shape``."""
+    arr = _as_array(name, got)
+    expected_shape = tuple(expected_shape)
+    if arr.shape == expected_shape:
+        return
+    hint = ""
+    if arr.shape == expected_shape[::-1] and len(expected_shape) == 2:
+        hint = " It looks transposed: check the order of the factors in your matrix product."
+    elif arr.size == int(np.prod(expected_shape)):
+        hint = " It has the right number of entries, so check a reshape or a missing axis."
+    elif len(expected_shape) == 1 and arr.ndim == 2 and expected_shape[0] in arr.shape:
+        hint = " Did you forget to sum over the batch axis (axis=0)?"
+    raise AssertionError(
+        f"{name} has shape {arr.shape}, expected {expected_shape}.{hint}"
+    )
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=False))
+
+
+def _diagnose(got: np.ndarray, expected: np.ndarray, mistakes: Mapping[str, object] | None,
+              rtol: float, atol: float) -> str:
+    """Name the mistake whose output matches ``got``, if any."""
+    for message, wrong in (mistakes or {}).items():
+        wrong = np.asarray(wrong, dtype=float)
+        if wrong.shape == got.shape and not _close(wrong, expected, rtol, atol) \
+                and _close(got, wrong, max(rtol, 1e-5), max(atol, 1e-8)):
+            return f" Likely mistake: {message}"
+    if expected.size and _close(got, -expected, rtol, atol):
+        return " Likely mistake: the sign is flipped."
+    nz = np.abs(expected) > 1e-12
+    if nz.any() and np.all(np.isfinite(got)):
+        ratios = got[nz] / expected[nz]
+        r = float(np.median(ratios))
+        if np.isfinite(r) and abs(r) > 1e-12 and np.allclose(ratios, r, rtol=1e-6) \
+                and _close(got, r * expected, rtol, atol):
+            return f" Every entry is {r:.6g} times the expected value: a missing or extra constant factor."
+    return ""
+
+
+def check_array(name: str, got, expected, *, rtol: float = RTOL, atol: float = ATOL,
+                mistakes: Mapping[str, object] | None = None) -> None:
+    """Fail unless ``got`` matches ``expected`` element-wise.
+
+    ``mistakes`` maps a message ("your dW is m times too large: ...") to the
+    array that mistake would produce; the first one that matches is reported.
+    """
+    expected = np.asarray(expected, dtype=float)
+    arr = _as_array(name, got)
+    check_shape(name, arr, expected.shape)
+    if _close(arr, expected, rtol, atol):
+        return
+    diagnosis = _diagnose(arr, expected, mistakes, rtol, atol)
+    if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        where = f"[{', '.join(map(str, bad))}]" if arr.ndim else ""
+        raise AssertionError(
+            f"{name}{where} is {arr[bad]} but should be {expected[bad]:.6g}: an overflow or a "
+            f"division by zero somewhere.{diagnosis or ' Is the computation numerically stable?'}"
+        )
+    err = np.abs(arr - expected) - rtol * np.abs(expected)
+    worst = np.unravel_index(int(np.argmax(err)), arr.shape) if arr.ndim else ()
+    where = f"[{', '.join(str(int(i)) for i in worst)}]" if arr.ndim else ""
+    n_bad = int(np.sum(~np.isclose(arr, expected, rtol=rtol, atol=atol)))
+    raise AssertionError(
+        f"{name}{where} is {arr[worst]:.8g}, expected {expected[worst]:.8g} "
+        f"(difference {abs(arr[worst] - expected[worst]):.3g}; "
+        f"{n_bad} of {arr.size} entries differ).{diagnosis}"
+    )
+
+
+def check_scalar(name: str, got, expected: float, *, rtol: float = RTOL, atol: float = ATOL,
+                 mistakes: Mapping[str, object] | None = None) -> None:
+    """Fail unless ``got`` is a single number close to ``expected``."""
+    arr = _as_array(name, got)
+    if arr.size != 1:
+        raise AssertionError(
+            f"{name} should be a single number, got an array of shape {arr.shape}: "
+            "did you forget to sum or average?"
+        )
+    check_array(name, arr.reshape(()), np.asarray(expected, dtype=float).reshape(()),
+                rtol=rtol, atol=atol, mistakes=mistakes)
+
+
+def numerical_gradient_reference(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Centered-difference gradient of ``f()`` with respect to ``x`` (changed in place, restored).
+
+    This is the tests' own checker, so a student's gradient is never checked
+    with the student's own (possibly wrong) numerical gradient.
+    """
+    grad = np.zeros_like(x, dtype=float)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        x[i] = old + eps
+        f_plus = float(f())
+        x[i] = old - eps
+        f_minus = float(f())
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def relative_error_reference(a, b) -> float:
+    """``‖a − b‖ / (‖a‖ + ‖b‖)``, and 0 when both are 0."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    denom = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+def check_gradient(name: str, f: Callable[[], float], x: np.ndarray, analytic, *,
+                   tol: float = 1e-7, eps: float = 1e-6) -> float:
+    """Compare an analytic gradient with a centered difference of ``f`` at ``x``.
+
+    ``f`` takes no arguments and reads ``x`` (float64), which is perturbed in
+    place and restored. Returns the relative error; fails above ``tol``.
+    """
+    numeric = numerical_gradient_reference(f, x, eps)
+    arr = _as_array(name, analytic)
+    check_shape(name, arr, numeric.shape)
+    err = relative_error_reference(arr, numeric)
+    if not err <= tol:
+        worst = np.unravel_index(int(np.argmax(np.abs(arr - numeric))), arr.shape) if arr.ndim else ()
+        where = f"[{', '.join(str(int(i)) for i in worst)}]" if arr.ndim else ""
+        diagnosis = _diagnose(arr, numeric, None, 1e-4, 1e-7)
+        raise AssertionError(
+            f"gradient check failed for {name}: relative error {err:.2e} (should be below {tol:.0e}). "
+            f"Worst entry {name}{where}: backprop gives {arr[worst]:.8g}, the numerical "
+            f"gradient is {numeric[worst]:.8g}.{diagnosis}"
+        )
+    return err
