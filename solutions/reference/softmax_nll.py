@@ -16,23 +16,34 @@ def softmax(Z):
 
 
 def log_softmax(Z):
-    """Row-wise ``log softmax(Z)`` through log-sum-exp, finite for logits of ±1e4."""
+    """Row-wise ``log softmax(Z)`` through log-sum-exp, finite for logits of ±1e4.
+
+    ``log Σ_j exp(z_j − max) = log1p(Σ_{j ≠ argmax} exp(z_j − max))``: the ``log1p`` keeps
+    full relative precision when one logit dominates, so even a probability of 1e-40
+    for the runner-up is not rounded away.
+    """
     Z = np.asarray(Z, dtype=float)
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(Z.shape[0])
+    top = Z.argmax(axis=1)
+    shifted = Z - Z[rows, top][:, None]
+    e = np.exp(shifted)
+    e[rows, top] = 0.0
+    return shifted - np.log1p(e.sum(axis=1, keepdims=True))
 
 
 def softmax_nll(Z, y):
     """Mean negative log-likelihood of labels ``y`` under ``softmax(Z)``.
 
-    Returns ``(loss, dZ)`` with ``dZ = (P − onehot(y)) / m``, shape ``(m, k)``.
+    Returns ``(loss, dZ)`` with ``dZ = (P − onehot(y)) / m``, shape ``(m, k)``. The entry
+    ``P_y − 1`` is computed as ``−Σ_{j≠y} P_j``, which is exact even when ``P_y`` rounds to 1.
     """
     m = Z.shape[0]
-    logp = log_softmax(Z)
     rows = np.arange(m)
+    logp = log_softmax(Z)
     loss = -logp[rows, y].mean()
     dZ = np.exp(logp)
-    dZ[rows, y] -= 1.0
+    dZ[rows, y] = 0.0
+    dZ[rows, y] = -dZ.sum(axis=1)
     return float(loss), dZ / m
 
 

@@ -1,0 +1,50 @@
+# Backprop by Hand: `make book` builds the book, `make test` runs every test.
+# Both create the virtual environment .venv on first use and are fast afterwards.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+BOOK   := _build/html/index.html
+
+.PHONY: book test setup release browser-deps bench grade-bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## Build the HTML book from chapters/ (outputs come from the release; nothing is executed).
+book: setup
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo
+	@echo "The book is ready: open file://$(abspath $(BOOK))"
+
+## Regenerate the student edition chapters/ from the instructor notebooks in solutions/.
+release: setup
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/autograder release
+
+## Headless Chromium for the browser test (Debian/Ubuntu, as root); skipped elsewhere.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing chromium for the browser test..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || \
+	  echo "chromium could not be installed: the browser test will be skipped"; \
+	else echo "not root or no apt-get: the browser test will be skipped"; fi
+
+## Every test: references, notebooks, release, grading, the book build and the browser check.
+test: setup browser-deps
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/train_speed.py
+
+clean:
+	rm -rf _build course
