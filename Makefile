@@ -28,8 +28,11 @@ book: setup
 release: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/autograder release
 
-## Headless Chromium for the browser test (Debian/Ubuntu, as root); skipped elsewhere.
-browser-deps:
+MATHJAX := $(VENV)/share/mathjax/package/es5/tex-mml-chtml.js
+
+## Headless Chromium and a local MathJax for the browser test (Debian/Ubuntu, as root);
+## the test is skipped with a message where either is missing.
+browser-deps: $(MATHJAX)
 	@if [ -x /usr/bin/chromium ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "Installing chromium for the browser test..."; \
@@ -37,6 +40,14 @@ browser-deps:
 	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || \
 	  echo "chromium could not be installed: the browser test will be skipped"; \
 	else echo "not root or no apt-get: the browser test will be skipped"; fi
+
+# The book loads MathJax from its CDN; the browser test serves this copy in its place.
+$(MATHJAX):
+	@mkdir -p $(VENV)/share/mathjax
+	@if command -v npm >/dev/null; then \
+	  (cd $(VENV)/share/mathjax && npm pack --silent mathjax@3.2.2 >/dev/null 2>&1 && \
+	   tar xzf mathjax-3.2.2.tgz && rm mathjax-3.2.2.tgz) || echo "MathJax could not be fetched with npm"; \
+	else echo "npm not found: the browser test will not be able to render math"; fi
 
 ## Every test: references, notebooks, release, grading, the book build and the browser check.
 test: setup browser-deps

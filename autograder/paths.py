@@ -1,0 +1,29 @@
+"""Where things are: the repository, its chapters and the default course workspace."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHAPTER_ID = re.compile(r"^\d\d_[a-z0-9_]+$")
+
+
+def chapter_ids(root: Path = REPO / "solutions") -> list[str]:
+    """Chapter ids, in order: folders ``solutions/<id>/`` that hold ``<id>.ipynb``."""
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and CHAPTER_ID.match(p.name) and (p / f"{p.name}.ipynb").is_file())
+
+
+def ensure_venv_bin_on_path() -> None:
+    """Put this interpreter's ``bin/`` first on ``PATH``.
+
+    nbgrader runs the ``alembic`` command (installed next to this Python) when it opens a
+    gradebook; started outside an activated virtual environment it would not be found.
+    """
+    import os
+    import sys
+
+    bin_dir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[0] != bin_dir:
+        os.environ["PATH"] = os.pathsep.join([bin_dir, *[p for p in parts if p != bin_dir]])

@@ -1,0 +1,142 @@
+"""``autograder release``: instructor notebooks (solutions/) -> student edition (chapters/).
+
+For each chapter:
+
+1. execute the instructor notebook top to bottom in a fresh kernel (any error stops
+   the release: a chapter whose own solutions fail is not released);
+2. run nbgrader's ``generate_assignment`` on the executed copy, in a scratch course
+   directory, with nbgrader's output clearing turned off, so that solutions are
+   replaced by stubs and hidden tests and mark schemes are removed;
+3. clear the outputs of solution and test cells (they would show the solution's
+   results), keep those of explanatory cells (figures, expected results), and strip
+   volatile metadata, so that releasing unchanged sources gives byte-identical files.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from .paths import REPO, chapter_ids, ensure_venv_bin_on_path
+
+KERNEL = "python3"
+CELL_TIMEOUT = 300  # seconds; no chapter cell comes near this
+KEEP_NOTEBOOK_METADATA = ("kernelspec",)
+
+
+class ReleaseError(RuntimeError):
+    """A chapter could not be released (its instructor notebook fails, or nbgrader refused it)."""
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
+    """Run every cell of ``nb`` in a fresh kernel started in ``cwd``; raise on the first error."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    env_overrides = {"PYTHONHASHSEED": "0", "TQDM_DISABLE": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    saved = {k: os.environ.get(k) for k in env_overrides}
+    os.environ.update(env_overrides)
+    try:
+        client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, record_timing=False,
+                                resources={"metadata": {"path": str(cwd)}})
+        client.execute()
+    except CellExecutionError as exc:
+        raise ReleaseError(f"the instructor notebook fails in {cwd.name}:\n{exc}") from None
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return nb
+
+
+def generate_student_edition(chapter: str, executed: nbformat.NotebookNode, src_dir: Path) -> nbformat.NotebookNode:
+    """nbgrader ``generate_assignment`` on an executed instructor notebook; returns the student notebook."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    ensure_venv_bin_on_path()
+    with tempfile.TemporaryDirectory(prefix="bbh-release-") as tmp:
+        course = Path(tmp)
+        source = course / "source" / chapter
+        shutil.copytree(src_dir, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        nbformat.write(executed, source / f"{chapter}.ipynb")
+        config = Config()
+        config.CourseDirectory.root = str(course)
+        config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"  # scratch, discarded
+        config.ClearOutput.enabled = False  # outputs are cleared selectively below
+        config.Exchange.root = str(course / "exchange")
+        api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        result = api.generate_assignment(chapter, force=True, create=True)
+        if not result["success"]:
+            raise ReleaseError(f"nbgrader generate_assignment failed for {chapter}:\n"
+                               f"{result.get('error', '')}\n{result.get('log', '')}")
+        return nbformat.read(course / "release" / chapter / f"{chapter}.ipynb", as_version=4)
+
+
+def is_graded_or_solution(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("solution") or meta.get("grade") or meta.get("task"))
+
+
+def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Clear the outputs of solution and test cells and strip volatile metadata."""
+    nb = copy.deepcopy(nb)
+    nb.metadata = {k: nb.metadata[k] for k in KEEP_NOTEBOOK_METADATA if k in nb.metadata}
+    nb.metadata["language_info"] = {"name": "python"}
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index:03d}"
+        cell.metadata = {k: v for k, v in cell.metadata.items() if k in ("nbgrader", "tags")}
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        if is_graded_or_solution(cell):
+            cell.outputs = []
+        for output in cell.outputs:
+            if "execution_count" in output:
+                output.execution_count = None
+    return nb
+
+
+def release_chapter(chapter: str, out_root: Path = REPO / "chapters") -> Path:
+    """Release one chapter into ``out_root/<chapter>/<chapter>.ipynb``; returns that path."""
+    src_dir = REPO / "solutions" / chapter
+    nb = nbformat.read(src_dir / f"{chapter}.ipynb", as_version=4)
+    executed = execute(nb, src_dir)
+    student = normalize(generate_student_edition(chapter, executed, src_dir))
+    out_dir = out_root / chapter
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for extra in src_dir.iterdir():  # data or images that belong to the chapter
+        if extra.is_file() and extra.suffix != ".ipynb":
+            shutil.copy2(extra, out_dir / extra.name)
+    target = out_dir / f"{chapter}.ipynb"
+    target.write_text(nbformat.writes(student) + "\n", encoding="utf-8")
+    return target
+
+
+def release(chapters=None, out_root: Path = REPO / "chapters", jobs: int = 1, log=print) -> list[Path]:
+    """Release ``chapters`` (default: every chapter in solutions/), ``jobs`` at a time."""
+    chapters = list(chapters or chapter_ids())
+    unknown = [c for c in chapters if c not in chapter_ids()]
+    if unknown:
+        raise ReleaseError(f"no instructor notebook for {', '.join(unknown)} "
+                           f"(expected solutions/<id>/<id>.ipynb; found {', '.join(chapter_ids())})")
+    if jobs <= 1 or len(chapters) == 1:
+        paths = []
+        for chapter in chapters:
+            paths.append(release_chapter(chapter, out_root))
+            log(f"released {paths[-1].relative_to(out_root.parent)}")
+        return paths
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(release_chapter, c, out_root) for c in chapters]
+        paths = [f.result() for f in futures]
+    for path in paths:
+        log(f"released {path.relative_to(out_root.parent)}")
+    return paths

@@ -1,0 +1,66 @@
+"""The release: instructor notebooks run clean, chapters/ is exactly what the release
+produces, and nothing of the solutions or hidden tests reaches the student edition."""
+import json
+
+import nbformat
+import pytest
+
+from conftest import CHAPTERS, ROOT
+from leaks import MARKERS, secret_lines
+
+
+def test_every_contract_chapter_exists():
+    import reference
+
+    assert CHAPTERS == sorted(reference.CONTRACT), "solutions/ must hold every chapter of the contract"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_release_matches_committed_chapters(released, chapter):
+    committed = ROOT / "chapters" / chapter / f"{chapter}.ipynb"
+    assert committed.is_file(), f"{committed} is missing: run `make release`"
+    fresh = released / chapter / f"{chapter}.ipynb"
+    assert fresh.read_bytes() == committed.read_bytes(), (
+        f"{committed.relative_to(ROOT)} differs from a fresh release: run `make release` "
+        "and commit the result (never edit chapters/ by hand)")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_solution_cells_have_the_contract_names(chapter):
+    import reference
+
+    nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    solution_ids = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                    if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")}
+    for fn in reference.CONTRACT[chapter]:
+        assert fn in solution_ids, f"{chapter}: no solution cell with grade_id {fn!r}"
+    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points", 0)
+              for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    for fn in reference.CONTRACT[chapter]:
+        assert any(gid.startswith(f"test_{fn}") and p > 0 for gid, p in points.items()), \
+            f"{chapter}: no graded test cell for {fn}"
+    assert any(gid.startswith("written_") for gid in points), f"{chapter}: no written-derivation cell"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_edition_has_no_solution_or_hidden_test(chapter):
+    text = (ROOT / "chapters" / chapter / f"{chapter}.ipynb").read_text(encoding="utf-8")
+    assert not MARKERS.search(text)
+    secrets = secret_lines(ROOT / "solutions" / chapter / f"{chapter}.ipynb")
+    assert len(secrets) >= 5, "too few distinctive solution lines to make this check meaningful"
+    leaked = [s for s in secrets if s in text or json.dumps(s)[1:-1] in text]
+    assert not leaked, f"solution or hidden-test text in chapters/{chapter}: {leaked[:3]}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_edition_keeps_figures_and_clears_graded_outputs(chapter):
+    nb = nbformat.read(ROOT / "chapters" / chapter / f"{chapter}.ipynb", as_version=4)
+    images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert images >= 1, f"{chapter}: the student edition shows no figure"
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade")):
+            assert cell.outputs == [], f"{chapter}/{meta['grade_id']}: output left in a graded cell"
+        if cell.cell_type == "code" and meta.get("solution"):
+            assert "raise NotImplementedError()" in cell.source
+    assert "execution" not in json.dumps([c.metadata for c in nb.cells])
