@@ -42,7 +42,7 @@ def execute(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
     saved = {k: os.environ.get(k) for k in env_overrides}
     os.environ.update(env_overrides)
     try:
-        client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, record_timing=False,
+        client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=KERNEL, record_timing=False, coalesce_streams=True,
                                 resources={"metadata": {"path": str(cwd)}})
         client.execute()
     except CellExecutionError as exc:

@@ -1,0 +1,532 @@
+"""``autograder grade SUBMISSIONS``: grade a whole class with nbgrader, in parallel.
+
+1. find the submissions (nbgrader's ``<student>/<chapter>/<chapter>.ipynb`` layout, a
+   flat folder of ``<student>_<chapter>.ipynb`` files, or a zip of either) and check
+   that each is a readable notebook;
+2. put the instructor notebooks into the course workspace and register every chapter
+   in nbgrader's gradebook (``generate_assignment``);
+3. grade each new or changed submission in its own worker process and scratch course
+   (``--jobs`` at a time; each with a wall-clock timeout and a memory limit);
+4. merge the results into the one gradebook, one submission at a time, and write
+   ``grades.csv``, ``cells.csv`` and ``feedback/<student>/<chapter>.html``.
+
+A submission that cannot be graded gets zero and a reason in the report; every other
+submission is still graded. Grading an unchanged folder again changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import CHAPTER_ID, REPO, chapter_ids, ensure_venv_bin_on_path
+
+MANIFEST = "manifest.json"
+
+
+class GradingError(RuntimeError):
+    """The batch cannot be graded at all (no submissions, unreadable folder, ...)."""
+
+
+@dataclass
+class Submission:
+    student: str
+    chapter: str
+    path: Path | None = None
+    problem: str = ""                  # why it cannot be graded (empty: it can)
+    sha: str = ""
+    result: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.student}/{self.chapter}"
+
+
+# --------------------------------------------------------------------------- discovery
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+
+
+def unpack_if_zip(path: Path, scratch: Path) -> Path:
+    """The folder to search: ``path`` itself, or where its zip was extracted."""
+    if path.is_file() and zipfile.is_zipfile(path):
+        target = scratch / "unzipped"
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                name = Path(member.filename)
+                if name.is_absolute() or ".." in name.parts:
+                    raise GradingError(f"{path}: the zip holds an unsafe path {member.filename!r}")
+            archive.extractall(target)
+        # An LMS export often wraps everything in one top-level folder: look inside it.
+        entries = [p for p in target.iterdir() if not p.name.startswith(("__MACOSX", "."))]
+        if len(entries) == 1 and entries[0].is_dir() and not is_student_dir(entries[0]):
+            return entries[0]
+        return target
+    if not path.is_dir():
+        raise GradingError(f"{path}: not a folder or a zip file of submissions")
+    return path
+
+
+def is_student_dir(folder: Path) -> bool:
+    """A ``<student>/`` folder holds ``<chapter>/`` folders."""
+    return any(p.is_dir() and CHAPTER_ID.match(p.name) for p in folder.iterdir())
+
+
+def discover(root: Path, chapters: list[str]) -> tuple[str, list[Submission]]:
+    """All submissions under ``root`` and the layout they were found in."""
+    flat = sorted(p for p in root.iterdir() if p.is_file() and p.suffix == ".ipynb")
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    found: list[Submission] = []
+    if flat and not folders:
+        layout = "flat folder of <student>_<chapter>.ipynb files"
+        pattern = re.compile(r"^(?P<student>.+?)_(?P<chapter>\d\d_[a-z0-9_]+)\.ipynb$")
+        for path in flat:
+            match = pattern.match(path.name)
+            if not match:
+                found.append(Submission(path.stem, "?", path, f"file name {path.name!r} is not "
+                                        "<student>_<chapter>.ipynb"))
+                continue
+            found.append(Submission(match["student"], match["chapter"], path))
+    else:
+        layout = "nbgrader layout <student>/<chapter>/<chapter>.ipynb"
+        for student_dir in folders:
+            for chapter_dir in sorted(p for p in student_dir.iterdir() if not p.name.startswith(".")):
+                chapter = chapter_dir.name
+                if not chapter_dir.is_dir():
+                    found.append(Submission(student_dir.name, "?", chapter_dir,
+                                            f"{chapter_dir.name} is not inside a chapter folder"))
+                    continue
+                expected = chapter_dir / f"{chapter}.ipynb"
+                if expected.is_file():
+                    found.append(Submission(student_dir.name, chapter, expected))
+                else:
+                    others = sorted(p.name for p in chapter_dir.glob("*.ipynb"))
+                    problem = (f"expected {chapter}/{chapter}.ipynb, found {', '.join(others)} (file under the wrong name)"
+                               if others else f"no notebook in {student_dir.name}/{chapter}/")
+                    found.append(Submission(student_dir.name, chapter, None, problem))
+        for path in flat:
+            found.append(Submission(path.stem, "?", path, "notebook outside a <student>/<chapter>/ folder"))
+    for sub in found:
+        if not sub.problem and sub.chapter not in chapters:
+            sub.problem = f"unknown chapter {sub.chapter!r} (known: {', '.join(chapters)})"
+        if not sub.problem and not STUDENT_ID.match(sub.student):
+            sub.problem = f"student id {sub.student!r} has characters that are not allowed"
+    return layout, found
+
+
+def add_missing(found: list[Submission], chapters: list[str]) -> list[Submission]:
+    """A row for every student × chapter that someone in the batch submitted."""
+    submitted = {c for s in found for c in [s.chapter] if c in chapters}
+    have = {(s.student, s.chapter) for s in found}
+    students = sorted({s.student for s in found})
+    missing = [Submission(st, ch, None, "not submitted") for st in students for ch in sorted(submitted)
+               if (st, ch) not in have]
+    return found + missing
+
+
+def check_readable(sub: Submission) -> None:
+    """Fill ``sub.problem`` when the file is not a notebook nbgrader can read."""
+    import nbformat
+
+    if sub.problem or sub.path is None:
+        return
+    raw = sub.path.read_bytes()
+    sub.sha = hashlib.sha256(raw).hexdigest()
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except UnicodeDecodeError:
+        sub.problem = "not a text file (not UTF-8): is it really a notebook?"
+        return
+    except Exception as exc:
+        sub.problem = f"not a valid notebook (invalid JSON or format): {str(exc).splitlines()[0][:160]}"
+        return
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        sub.problem = f"notebook does not follow the nbformat schema: {exc.message[:160]}"
+        return
+    bad = [c.get("metadata", {}).get("nbgrader", {}).get("schema_version") for c in nb.cells
+           if "nbgrader" in c.get("metadata", {})]
+    bad = [v for v in bad if v not in (3, None)]
+    if bad:
+        sub.problem = f"nbgrader metadata with unknown schema_version {bad[0]!r} (expected 3)"
+
+
+# --------------------------------------------------------------------------- the course workspace
+
+
+def nbgrader_config(course: Path, db_url: str):
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = db_url
+    config.Exchange.root = str(course / "exchange")
+    return config
+
+
+def prepare_course(course: Path, chapters: list[str], db_url: str, log) -> dict:
+    """Copy the instructor notebooks into ``course/source`` and register them in the gradebook.
+
+    Returns ``{chapter: sha256 of its instructor notebook}``.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    ensure_venv_bin_on_path()
+    course.mkdir(parents=True, exist_ok=True)
+    state_path = course / "sources.json"
+    state = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    shas = {}
+    config = nbgrader_config(course, db_url)
+    api = None
+    for chapter in chapters:
+        src = REPO / "solutions" / chapter
+        shas[chapter] = hashlib.sha256((src / f"{chapter}.ipynb").read_bytes()).hexdigest()
+        if state.get(chapter) == shas[chapter] and (course / "release" / chapter).is_dir():
+            continue
+        dest = course / "source" / chapter
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        api = api or NbGraderAPI(CourseDirectory(config=config), config=config)
+        result = api.generate_assignment(chapter, force=True, create=True)
+        if not result["success"]:
+            raise GradingError(f"nbgrader could not register {chapter}:\n{result.get('log', '')[-2000:]}")
+        log(f"registered {chapter} in the gradebook")
+        state[chapter] = shas[chapter]
+        state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
+    return shas
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    return Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
+
+
+def make_template_db(course: Path, db_url: str, chapters: list[str]) -> Path:
+    """A SQLite gradebook holding only the chapters, copied into every worker's scratch course."""
+    from nbgrader.api import Gradebook
+
+    template = course / ".work" / "template.db"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(db_url)
+    if path is not None:
+        shutil.copy2(path, template)
+        return template
+    # another database server: rebuild the chapters in a scratch SQLite file
+    template.unlink(missing_ok=True)
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    scratch_url = f"sqlite:///{template}"
+    config = nbgrader_config(course, scratch_url)
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    for chapter in chapters:
+        api.generate_assignment(chapter, force=True, create=True)
+    with Gradebook(scratch_url):
+        pass
+    return template
+
+
+# --------------------------------------------------------------------------- grading one submission
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """Kill a worker, its kernel and anything they started."""
+    import signal
+
+    import psutil
+
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for child in children:
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass
+    proc.wait()
+
+
+def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -> dict:
+    """Run a worker on one submission; return its result (``ok``, ``cells`` or ``reason``)."""
+    work = course / ".work" / sub.student / sub.chapter
+    if work.exists():
+        shutil.rmtree(work)
+    submitted = work / "submitted" / sub.student / sub.chapter
+    submitted.mkdir(parents=True)
+    shutil.copy2(sub.path, submitted / f"{sub.chapter}.ipynb")
+    shutil.copytree(course / "source" / sub.chapter, work / "source" / sub.chapter)
+    shutil.copy2(template_db, work / "gradebook.db")
+    task = {"course": str(work), "student": sub.student, "chapter": sub.chapter,
+            "cell_timeout": options["cell_timeout"], "memory_mb": options["memory_mb"],
+            "max_file_mb": options["max_file_mb"]}
+    (work / "task.json").write_text(json.dumps(task))
+    with open(work / "worker.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(work / "task.json")],
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=str(work))
+        try:
+            proc.wait(timeout=options["timeout"])
+        except subprocess.TimeoutExpired:
+            kill_tree(proc)
+            return {"ok": False, "reason": f"grading took longer than {options['timeout']} s and was stopped"}
+        kill_tree(proc)  # leftovers: a kernel or a process the notebook started
+    result_file = work / "result.json"
+    if not result_file.is_file():
+        tail = (work / "worker.log").read_text(errors="replace").strip().splitlines()[-1:] or [""]
+        return {"ok": False, "reason": f"the grading process died (exit code {proc.returncode}): {tail[0][:200]}"}
+    return json.loads(result_file.read_text())
+
+
+# --------------------------------------------------------------------------- merging into the gradebook
+
+
+def merge(sub: Submission, course: Path, db_url: str) -> None:
+    """Record one graded (or failed) submission in the gradebook and the course folders."""
+    import nbformat
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    result = sub.result
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_student(sub.student)
+        gb.update_or_create_submission(sub.chapter, sub.student)
+    autograded = course / "autograded" / sub.student / sub.chapter / f"{sub.chapter}.ipynb"
+    feedback = course / "feedback" / sub.student / f"{sub.chapter}.html"
+    if result.get("ok"):
+        autograded.parent.mkdir(parents=True, exist_ok=True)
+        feedback.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(result["autograded"], autograded)
+        shutil.copy2(result["feedback"], feedback)
+        nb = nbformat.read(autograded, as_version=4)
+        resources = {"nbgrader": {"notebook": sub.chapter, "assignment": sub.chapter,
+                                  "student": sub.student, "db_url": db_url}}
+        SaveAutoGrades().preprocess(nb, resources)
+        return
+    autograded.unlink(missing_ok=True)
+    with Gradebook(db_url) as gb:
+        try:
+            notebook = gb.find_submission_notebook(sub.chapter, sub.chapter, sub.student)
+        except MissingEntry:
+            return
+        for grade in notebook.grades:
+            grade.auto_score = 0.0
+            grade.needs_manual_grade = False
+        gb.db.commit()
+    write_failure_feedback(feedback, sub)
+
+
+def write_failure_feedback(path: Path, sub: Submission) -> None:
+    import html
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(sub.chapter)}"
+                    f"</title></head><body><h1>{html.escape(sub.chapter)}: not graded</h1>"
+                    f"<p>Your submission could not be graded: {html.escape(sub.result.get('reason', sub.problem))}</p>"
+                    "<p>Every exercise scores 0. Fix the problem and submit again.</p></body></html>",
+                    encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def gradebook_scores(db_url: str, subs: list[Submission]) -> dict:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    scores = {}
+    with Gradebook(db_url) as gb:
+        for sub in subs:
+            try:
+                assignment = gb.find_assignment(sub.chapter)
+            except MissingEntry:
+                continue
+            cells = {g.name: g for nb in assignment.notebooks for g in nb.grade_cells}
+            manual = sorted(name for name, g in cells.items() if g.cell_type == "markdown")
+            try:
+                notebook = gb.find_submission_notebook(sub.chapter, sub.chapter, sub.student)
+            except MissingEntry:
+                scores[sub.key] = {"score": 0.0, "max_score": assignment.max_score, "manual": manual,
+                                   "cells": {name: (0.0, g.max_score) for name, g in cells.items()}}
+                continue
+            scores[sub.key] = {"score": notebook.score, "max_score": notebook.max_score, "manual": manual,
+                               "cells": {g.name: (g.score, g.max_score) for g in notebook.grades}}
+    return scores
+
+
+def write_reports(course: Path, subs: list[Submission], scores: dict) -> None:
+    rows, cell_rows = [], []
+    for sub in sorted(subs, key=lambda s: (s.student, s.chapter)):
+        if sub.chapter == "?":
+            rows.append([sub.student, sub.chapter, 0, 0])
+            continue
+        entry = scores.get(sub.key, {"score": 0.0, "max_score": 0.0, "cells": {}})
+        rows.append([sub.student, sub.chapter, fmt(entry["score"]), fmt(entry["max_score"])])
+        messages = {c["grade_id"]: c["message"] for c in sub.result.get("cells", [])}
+        reason = "" if sub.result.get("ok") else sub.result.get("reason") or sub.problem
+        for grade_id, (score, max_score) in entry["cells"].items():
+            cell_rows.append([sub.student, sub.chapter, grade_id, fmt(score), fmt(max_score),
+                              reason or messages.get(grade_id, "")])
+    write_csv(course / "grades.csv", ["student", "chapter", "score", "max_score"], rows)
+    write_csv(course / "cells.csv", ["student", "chapter", "grade_id", "score", "max_score", "message"],
+              cell_rows)
+
+
+def write_json_atomic(path: Path, data) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def fmt(x) -> str:
+    return f"{float(x or 0):g}"
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    """Write atomically: a crash mid-write never leaves a half-written report."""
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(sorted(rows, key=lambda r: [str(v) for v in r[:3]]))
+    os.replace(tmp, path)
+
+
+def summary(subs: list[Submission], scores: dict) -> str:
+    lines = []
+    by_chapter: dict[str, list[Submission]] = {}
+    for sub in subs:
+        if sub.chapter != "?":
+            by_chapter.setdefault(sub.chapter, []).append(sub)
+    header = (f"{'chapter':<28}{'graded':>7}{'mean':>8}{'median':>8}{'max':>6}{'full':>6}"
+              "  most-failed exercise")
+    lines += [header, "-" * len(header)]
+    for chapter, group in sorted(by_chapter.items()):
+        entries = [scores[s.key] for s in group if s.key in scores]
+        if not entries:
+            continue
+        totals = [e["score"] for e in entries]
+        max_score = entries[0]["max_score"]
+        full, misses = 0, {}
+        for e in entries:
+            missed = [gid for gid, (score, cell_max) in e["cells"].items()
+                      if gid not in e["manual"] and (score or 0) < cell_max]
+            full += not missed
+            for gid in missed:
+                misses[gid] = misses.get(gid, 0) + 1
+        worst = max(misses.items(), key=lambda kv: (kv[1], kv[0]))[0] if misses else "-"
+        graded = sum(bool(s.result.get("ok")) for s in group)
+        lines.append(f"{chapter:<28}{graded:>7}{statistics.mean(totals):>8.1f}"
+                     f"{statistics.median(totals):>8.1f}{max_score:>6g}{full:>6}  {worst}"
+                     + (f" ({misses[worst]} of {len(entries)})" if misses else ""))
+    failed = [s for s in subs if not s.result.get("ok")]
+    if failed:
+        lines += ["", f"Not graded ({len(failed)}; each scores 0):"]
+        lines += [f"  {s.student}/{s.chapter}: {s.result.get('reason') or s.problem}"
+                  for s in sorted(failed, key=lambda s: (s.student, s.chapter))]
+    lines += ["", "'full' counts full marks on the autograded exercises; written answers score 0 until "
+              "graded by hand (nbgrader formgrader)."]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = None, db_url: str | None = None,
+          force: bool = False, timeout: int = 600, cell_timeout: int = 120, memory_mb: int = 4096,
+          max_file_mb: int = 256, progress: bool = True, log=print) -> list[Submission]:
+    """Grade every submission under ``submissions``; see the module docstring."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+    from tqdm.auto import tqdm
+
+    # nbgrader's own session handling triggers these; they are not about the submissions.
+    warnings.filterwarnings("ignore", category=SAWarning)
+    submissions, course = Path(submissions).resolve(), Path(course).resolve()
+    if not submissions.exists():
+        raise GradingError(f"{submissions}: no such file or folder")
+    course.mkdir(parents=True, exist_ok=True)
+    db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
+    chapters = chapter_ids()
+    jobs = jobs or os.cpu_count() or 1
+    options = {"timeout": timeout, "cell_timeout": cell_timeout, "memory_mb": memory_mb,
+               "max_file_mb": max_file_mb}
+
+    with tempfile.TemporaryDirectory(prefix="bbh-grade-") as scratch:
+        root = unpack_if_zip(submissions, Path(scratch))
+        layout, subs = discover(root, chapters)
+        if not subs:
+            raise GradingError(f"{submissions}: no submissions found (expected <student>/<chapter>/<chapter>.ipynb "
+                               "or <student>_<chapter>.ipynb)")
+        log(f"found {len(subs)} submissions from {len({s.student for s in subs})} students ({layout})")
+        subs = add_missing(subs, chapters)
+        for sub in subs:
+            check_readable(sub)
+
+        needed = sorted({s.chapter for s in subs if s.chapter in chapters})
+        shas = prepare_course(course, needed, db_url, log)
+        manifest_path = course / MANIFEST
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+
+        todo, fresh = [], []
+        for sub in subs:
+            previous = manifest.get(sub.key)
+            fingerprint = {"sha": sub.sha, "source": shas.get(sub.chapter, ""), "problem": sub.problem}
+            if previous and not force and all(previous.get(k) == v for k, v in fingerprint.items()):
+                sub.result = previous["result"]
+            elif sub.problem:
+                sub.result = {"ok": False, "reason": sub.problem}
+                fresh.append(sub)
+            else:
+                todo.append(sub)
+
+        if todo:
+            log(f"grading {len(todo)} submissions with {jobs} parallel workers "
+                f"({len(subs) - len(todo)} unchanged or not gradable)")
+            template_db = make_template_db(course, db_url, needed)
+            with ThreadPoolExecutor(max_workers=jobs) as pool, \
+                    tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress) as bar:
+                futures = {pool.submit(grade_one, sub, course, template_db, options): sub for sub in todo}
+                for future in as_completed(futures):
+                    sub = futures[future]
+                    try:
+                        sub.result = future.result()
+                    except Exception as exc:  # a bug in one task must not stop the others
+                        sub.result = {"ok": False, "reason": f"grader error: {type(exc).__name__}: {exc}"}
+                    bar.update(1)
+        else:
+            log("nothing new to grade")
+
+        # Merging is serial: one writer for the gradebook, in a fixed order.
+        for sub in sorted(todo + fresh, key=lambda s: (s.student, s.chapter)):
+            if sub.chapter not in chapters:
+                continue
+            merge(sub, course, db_url)
+            sub.result = {k: v for k, v in sub.result.items() if k not in ("autograded", "feedback")}
+            manifest[sub.key] = {"sha": sub.sha, "source": shas.get(sub.chapter, ""), "problem": sub.problem,
+                                 "result": sub.result}
+            write_json_atomic(manifest_path, manifest)
+        shutil.rmtree(course / ".work", ignore_errors=True)
+
+    scores = gradebook_scores(db_url, [s for s in subs if s.chapter in chapters])
+    write_reports(course, subs, scores)
+    log(summary(subs, scores))
+    log(f"\nwrote {course / 'grades.csv'}, {course / 'cells.csv'} and {course / 'feedback'}/")
+    return subs

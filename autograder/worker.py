@@ -1,0 +1,164 @@
+"""Grade one submission in its own scratch course: ``python -m autograder.worker TASK.json``.
+
+The grading command starts one worker process per submission (``--jobs`` at a time).
+The worker limits its own resources (inherited by the notebook's kernel), runs nbgrader
+``autograde`` and ``generate_feedback`` in a private copy of the course, and writes
+``result.json`` next to the task. It never touches the instructor's gradebook: the
+grading command merges the autograded notebook into it afterwards, one at a time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from .paths import ensure_venv_bin_on_path
+
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+MARKER = re.compile(r"BEGIN HIDDEN TESTS|END HIDDEN TESTS|BEGIN SOLUTION|END SOLUTION")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def limit_resources(memory_mb: int, max_file_mb: int) -> None:
+    """Cap address space and file size for this process and the kernel it starts."""
+    import resource
+
+    for limit, value in ((resource.RLIMIT_AS, memory_mb << 20), (resource.RLIMIT_FSIZE, max_file_mb << 20)):
+        soft, hard = resource.getrlimit(limit)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(limit, (value, hard))
+
+
+def first_line(text: str) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def redact_for_feedback(nb):
+    """Remove what students must not see from an autograded notebook.
+
+    Test cells keep their visible part only (hidden regions are cut; a cell with a
+    stray marker is hidden whole), and errors keep their message but lose their
+    traceback, which would quote hidden test lines.
+    """
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            source = HIDDEN.sub("# (hidden tests)\n", cell.source)
+            cell.source = "# (test source hidden)" if MARKER.search(source) else source
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [f"{output.get('ename', 'Error')}: {first_line(output.get('evalue', ''))}"]
+    return nb
+
+
+def make_feedback_preprocessor():
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    class RedactHiddenTests(NbGraderPreprocessor):
+        """Feedback preprocessor: see ``redact_for_feedback``."""
+
+        def preprocess(self, nb, resources):
+            return redact_for_feedback(nb), resources
+
+    return RedactHiddenTests
+
+
+def cell_results(nb) -> list[dict]:
+    """``grade_id``, score, max score and first failure line of every graded cell."""
+    from nbgrader.utils import determine_grade, is_grade
+
+    rows = []
+    for cell in nb.cells:
+        if not is_grade(cell):
+            continue
+        score, max_score = determine_grade(cell)
+        message = ""
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                message = f"{output.get('ename')}: {first_line(output.get('evalue', ''))}"
+                break
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                message = f"wrote to stderr: {first_line(output.get('text', ''))}"
+                break
+        if score is None:
+            message = "needs manual grading"
+        rows.append({"grade_id": cell.metadata.nbgrader["grade_id"], "score": score,
+                     "max_score": max_score, "message": message[:300]})
+    return rows
+
+
+def run(task: dict) -> dict:
+    import nbformat
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+    from traitlets.config import Config
+
+    course = Path(task["course"])
+    student, chapter = task["student"], task["chapter"]
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    config.Exchange.root = str(course / "exchange")
+    config.Execute.timeout = task["cell_timeout"]
+    config.Execute.interrupt_on_timeout = True
+    config.Execute.raise_on_iopub_timeout = False
+    config.Execute.allow_errors = True
+    config.LimitOutput.max_lines = 200
+    config.LimitOutput.max_traceback = 50
+    config.GenerateFeedback.preprocessors = [GetGrades, make_feedback_preprocessor(), CSSHTMLHeaderPreprocessor]
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+
+    result = api.autograde(chapter, student, force=True, create=True)
+    autograded = course / "autograded" / student / chapter / f"{chapter}.ipynb"
+    if not result["success"] or not autograded.is_file():
+        return {"ok": False, "reason": summarize_failure(result.get("error", "") + result.get("log", ""))}
+    nb = nbformat.read(autograded, as_version=4)
+    feedback = api.generate_feedback(chapter, student, force=True)
+    html = course / "feedback" / student / chapter / f"{chapter}.html"
+    if not feedback["success"] or not html.is_file():
+        return {"ok": False, "reason": "feedback could not be generated: "
+                + summarize_failure(feedback.get("error", "") + feedback.get("log", ""))}
+    return {"ok": True, "autograded": str(autograded), "feedback": str(html), "cells": cell_results(nb)}
+
+
+def summarize_failure(log: str) -> str:
+    """The most telling line of an nbgrader failure log."""
+    patterns = [r"DeadKernelError[^\n]*", r"Kernel died[^\n]*", r"MemoryError[^\n]*",
+                r"CellTimeoutError[^\n]*", r"SchemaError[^\n]*", r"ValidationError[^\n]*",
+                r"NotJSONError[^\n]*", r"NbGraderException: [^\n]*", r"\[ERROR\] [^\n]*"]
+    for pattern in patterns:
+        found = re.search(pattern, log)
+        if found:
+            return found.group(0).strip()[:300]
+    lines = [line for line in log.strip().splitlines() if line.strip()]
+    return (lines[-1] if lines else "nbgrader failed without a message")[:300]
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    task_path = Path(argv[0])
+    task = json.loads(task_path.read_text())
+    for var in THREAD_VARS:  # one BLAS thread per worker: --jobs sets the parallelism
+        os.environ[var] = "1"
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["PYTHONHASHSEED"] = "0"
+    ensure_venv_bin_on_path()
+    limit_resources(task["memory_mb"], task["max_file_mb"])
+    try:
+        result = run(task)
+    except MemoryError:
+        result = {"ok": False, "reason": f"ran out of memory (limit {task['memory_mb']} MB)"}
+    except Exception as exc:  # a report line, never a crash of the batch
+        result = {"ok": False, "reason": f"{type(exc).__name__}: {first_line(str(exc))}"}
+    (task_path.parent / "result.json").write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
