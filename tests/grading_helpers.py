@@ -1,0 +1,41 @@
+"""Build submission folders for the grading tests."""
+import csv
+from pathlib import Path
+
+import nbformat
+
+from autograder.mutants import submission
+
+
+def write_submission(root: Path, student: str, chapter: str, nb) -> Path:
+    path = root / student / chapter / f"{chapter}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(nb, (str, bytes)):
+        path.write_bytes(nb if isinstance(nb, bytes) else nb.encode())
+    else:
+        nbformat.write(nb, path)
+    return path
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def grades(course: Path) -> dict:
+    return {(r["student"], r["chapter"]): (float(r["score"]), float(r["max_score"]))
+            for r in read_csv(course / "grades.csv")}
+
+
+def cells(course: Path) -> dict:
+    return {(r["student"], r["chapter"], r["grade_id"]): r for r in read_csv(course / "cells.csv")}
+
+
+def autograded_full(course: Path, student: str, chapter: str) -> bool:
+    rows = [r for (s, c, _), r in cells(course).items() if s == student and c == chapter]
+    return bool(rows) and all(float(r["score"]) == float(r["max_score"]) for r in rows
+                              if r["message"] != "needs manual grading")
+
+
+def solved(chapter, **overrides):
+    return submission(chapter, overrides)
