@@ -55,6 +55,28 @@ def redact_for_feedback(nb):
     return nb
 
 
+MAX_OUTPUT_CHARS = 20_000
+
+
+def truncate_outputs(nb, limit: int = MAX_OUTPUT_CHARS) -> bool:
+    """Cut every text output to ``limit`` characters (nbgrader limits lines, not line length).
+
+    Only the text shrinks: an output stays where it was and keeps its kind, so the grade
+    nbgrader computes from the notebook does not change. Returns whether anything was cut.
+    """
+    cut = False
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            fields = [("text", output)] if "text" in output else []
+            fields += [(mime, output["data"]) for mime in output.get("data", {}) if mime.startswith("text/")]
+            for key, holder in fields:
+                text = holder[key] if isinstance(holder[key], str) else "".join(holder[key])
+                if len(text) > limit:
+                    holder[key] = text[:limit] + f"\n... [{len(text) - limit} more characters not kept]\n"
+                    cut = True
+    return cut
+
+
 def make_feedback_preprocessor():
     from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -119,6 +141,8 @@ def run(task: dict) -> dict:
     if not result["success"] or not autograded.is_file():
         return {"ok": False, "reason": summarize_failure(result.get("error", "") + result.get("log", ""))}
     nb = nbformat.read(autograded, as_version=4)
+    if truncate_outputs(nb):
+        nbformat.write(nb, autograded)
     feedback = api.generate_feedback(chapter, student, force=True)
     html = course / "feedback" / student / chapter / f"{chapter}.html"
     if not feedback["success"] or not html.is_file():

@@ -69,8 +69,10 @@ def graded_class(tmp_path_factory):
     write_submission(root, "loops", CH, solved(CH, relative_error=(
         "import time\ndef relative_error(a, b):\n    while True:\n        time.sleep(0.01)\n")))
     write_submission(root, "stubborn", CH, solved(CH, numerical_gradient=(
-        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-        "def numerical_gradient(f, x, eps=1e-5):\n    while True:\n        pass\n")))
+        "import signal\n"
+        "def numerical_gradient(f, x, eps=1e-5):\n"
+        "    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel cannot be interrupted\n"
+        "    while True:\n        pass\n")))
     write_submission(root, "chatty", CH, solved(CH, relative_error=(
         "print('x' * 5_000_000)\n" + submission_source("relative_error"))))
     subs = grade(root, course=course, jobs=2, timeout=TIMEOUT, cell_timeout=CELL_TIMEOUT, progress=False,
@@ -139,9 +141,9 @@ def test_a_dying_kernel_only_costs_its_own_submission(graded_class):
 
 def test_an_endless_cell_is_interrupted(graded_class):
     _, course, _ = graded_class
-    rows = cells(course)
-    assert float(rows[("loops", CH, "test_relative_error")]["score"]) == 0
-    assert float(rows[("loops", CH, "test_numerical_gradient")]["score"]) == 2
+    row = cells(course)[("loops", CH, "test_relative_error")]
+    assert float(row["score"]) == 0
+    assert "Timeout" in row["message"] or "longer than" in row["message"], row["message"]
 
 
 def test_a_cell_that_ignores_interrupts_hits_the_notebook_timeout(graded_class):
@@ -158,16 +160,20 @@ def test_megabytes_of_output_are_graded_and_truncated(graded_class):
 
 def test_feedback_for_everyone_without_hidden_tests(graded_class):
     _, course, _ = graded_class
-    from leaks import MARKERS, secret_lines
+    import html as h
 
     from conftest import ROOT
+    from leaks import HIDDEN_TESTS, secret_lines
 
-    secrets = [s for s in secret_lines(ROOT / "solutions" / CH / f"{CH}.ipynb")]
-    for student in ("ref", "stub", "warns", "tampered", "badjson"):
+    source = ROOT / "solutions" / CH / f"{CH}.ipynb"
+    hidden, everything = secret_lines(source, regions=HIDDEN_TESTS), secret_lines(source)
+    assert len(hidden) >= 5
+    # A solved submission shows the student's own answers; no submission shows hidden tests,
+    # and the feedback of an unsolved one shows no solution either.
+    for student, secrets in (("ref", hidden), ("warns", hidden), ("tampered", hidden),
+                             ("stub", everything), ("badjson", everything)):
         page = (course / "feedback" / student / f"{CH}.html").read_text(encoding="utf-8")
-        assert not MARKERS.search(page)
-        import html as h
-
+        assert "HIDDEN TESTS" not in page
         assert not [s for s in secrets if h.escape(s) in page or s in page], student
     page = (course / "feedback" / "stub" / f"{CH}.html").read_text(encoding="utf-8")
     assert "not implemented yet" in page
