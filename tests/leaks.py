@@ -26,4 +26,6 @@ def secret_lines(source_notebook, min_length=24, regions=REGIONS):
                 inside = None
                 continue
             (secret if inside and inside != "(public)" else public).add(text)
-    return sorted(s for s in secret - public if len(s) >= min_length)
+    public_text = "\n".join(public)
+    # a secret line that is part of a public one (``before = ...`` in ``P_before = ...``) proves nothing
+    return sorted(s for s in secret - public if len(s) >= min_length and s not in public_text)

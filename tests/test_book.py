@@ -24,7 +24,7 @@ def test_every_chapter_page_and_its_download_exist(book):
         assert page.is_file(), f"{page} was not built: is the chapter in _toc.yml?"
         text = page.read_text(encoding="utf-8")
         assert f"{chapter}.ipynb" in text, f"{chapter}: no notebook download link"
-        assert "binder" in text.lower(), f"{chapter}: no launch button"
+        assert f"mybinder.org/v2/gh/" in text and f"{chapter}.ipynb" in text, f"{chapter}: no Binder launch button"
     assert (book / "search.html").is_file()
 
 
@@ -34,9 +34,13 @@ def test_built_book_has_no_solution_or_hidden_test(book):
     for path, text in pages.items():
         assert not MARKERS.search(text), f"nbgrader marker in {path}"
     for chapter in CHAPTERS:
+        # a chapter's secrets are searched in its own pages: generic lines such as
+        # `for l in range(1, len(sizes)):` may legitimately appear in another chapter
+        own = {p: t for p, t in pages.items() if chapter in p.parts}
+        assert own, f"no built pages for {chapter}"
         for line in secret_lines(ROOT / "solutions" / chapter / f"{chapter}.ipynb"):
             variants = {line, html.escape(line), html.escape(line, quote=False)}
-            for path, text in pages.items():
+            for path, text in own.items():
                 assert not any(v in text for v in variants), f"solution text {line!r} in {path}"
 
 
