@@ -1,0 +1,85 @@
+"""Wall time to grade a synthetic class: `autograder grade` with --jobs 1 and 2 against
+plain serial `nbgrader autograde` on the same submissions, in one run.
+
+    python benchmarks/grade_speed.py [--students 50] [--chapters 02_gradient_checking ...]
+
+Students alternate between a full solution, the untouched student edition and a
+solution with one seeded bug, so the class has a realistic mix of passing and failing
+cells. Prints seconds for each method and the speed-up of each against nbgrader.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import nbformat  # noqa: E402
+
+from autograder.grade import grade, nbgrader_config, prepare_course  # noqa: E402
+from autograder.mutants import catalog, submission  # noqa: E402
+from autograder.paths import chapter_ids, ensure_venv_bin_on_path  # noqa: E402
+
+
+def make_class(root: Path, students: int, chapters: list[str]) -> None:
+    for i in range(students):
+        for chapter in chapters:
+            bugs = [m for m in catalog(chapter) if not m.correct]
+            kind = i % 3
+            if kind == 0 or not bugs:
+                nb = submission(chapter)
+            elif kind == 1:
+                nb = submission(chapter, solve=False)
+            else:
+                bug = bugs[i % len(bugs)]
+                nb = submission(chapter, {bug.function: bug.source})
+            path = root / f"student{i:03d}" / chapter / f"{chapter}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, path)
+
+
+def plain_nbgrader(subs: Path, course: Path, chapters: list[str]) -> float:
+    """nbgrader's own serial autograde over the same folder."""
+    ensure_venv_bin_on_path()
+    db_url = f"sqlite:///{course / 'gradebook.db'}"
+    prepare_course(course, chapters, db_url, log=lambda *a: None)
+    shutil.copytree(subs, course / "submitted")
+    nbgrader = Path(sys.executable).parent / "nbgrader"
+    start = time.perf_counter()
+    for chapter in chapters:
+        subprocess.run([str(nbgrader), "autograde", chapter, "--create", "--force",
+                        f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url={db_url}",
+                        "--Execute.timeout=120"], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=50)
+    parser.add_argument("--chapters", nargs="*", default=None, help="default: every released chapter")
+    args = parser.parse_args(argv)
+    chapters = args.chapters or chapter_ids()
+    with tempfile.TemporaryDirectory(prefix="bbh-bench-") as tmp:
+        tmp = Path(tmp)
+        make_class(tmp / "subs", args.students, chapters)
+        n = args.students * len(chapters)
+        print(f"{args.students} students × {len(chapters)} chapters = {n} notebooks")
+        times = {}
+        for jobs in (1, 2):
+            start = time.perf_counter()
+            grade(tmp / "subs", course=tmp / f"course-jobs{jobs}", jobs=jobs, progress=False, log=lambda *a: None)
+            times[f"autograder grade --jobs {jobs}"] = time.perf_counter() - start
+        times["nbgrader autograde (serial)"] = plain_nbgrader(tmp / "subs", tmp / "course-nbgrader", chapters)
+        base = times["nbgrader autograde (serial)"]
+        print(f"\n{'method':<32}{'seconds':>10}{'s/notebook':>12}{'speed-up vs nbgrader':>22}")
+        for name, seconds in times.items():
+            print(f"{name:<32}{seconds:>10.1f}{seconds / n:>12.2f}{base / seconds:>22.2f}")
+
+
+if __name__ == "__main__":
+    main()
