@@ -4,17 +4,17 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 BOOK   := _build/html/index.html
 
 .PHONY: book test setup release browser-deps bench grade-bench clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test]" -c constraints.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -54,7 +54,7 @@ test: setup browser-deps
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python -m pip install --quiet -e ".[bench]" -c constraints.txt
 	$(BIN)/python benchmarks/train_speed.py
 
 clean:
