@@ -7,6 +7,7 @@ import pytest
 import reference as ref
 from autograder.data import load_digits
 from reference import trainer as T
+from reference.training import forward
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +64,18 @@ def test_chapter8_reference_train_mlp(digits):
     assert ref.accuracy(params, digits.X_val, digits.y_val) == pytest.approx(best)
     assert best >= 0.95
     assert ref.accuracy(params, digits.X_test, digits.y_test) >= 0.93
+
+
+def test_chapter8_class_weights_raise_recall_of_a_rare_class(digits):
+    """Weighting the rare class's NLL up makes the network predict it more often."""
+    y = (digits.y_train == 9).astype(int)
+    y_val = (digits.y_val == 9).astype(int)
+    recalls = []
+    for weights in (None, [1.0, 20.0]):
+        params, _ = ref.train_mlp(digits.X_train, y, digits.X_val, y_val,
+                                  {"hidden": [8], "epochs": 3, "patience": 3, "class_weight": weights},
+                                  np.random.default_rng(0))
+        logits, _ = forward(params, digits.X_val)
+        predicted = logits.argmax(axis=1)
+        recalls.append(np.mean(predicted[y_val == 1] == 1))
+    assert recalls[1] > recalls[0]

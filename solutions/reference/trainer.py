@@ -284,7 +284,8 @@ class Adam:
         b1, b2 = self.beta1, self.beta2
         for p, g, m, v, buf in zip(params, grads, self.m, self.v, self.buf):
             m *= b1
-            m += (1 - b1) * g
+            np.multiply(g, 1 - b1, out=buf)
+            m += buf
             np.multiply(g, g, out=buf)
             buf *= 1 - b2
             v *= b2

@@ -9,7 +9,7 @@ import numpy as np
 
 from .activations_init import init_params, relu_backward, relu_forward
 from .optimizers import adam_step, minibatches
-from .softmax_nll import dense_backward, dense_forward, l2_penalty, softmax_nll
+from .softmax_nll import dense_backward, dense_forward, l2_penalty, log_softmax, softmax_nll
 
 DEFAULT_CONFIG = {
     "hidden": [64],        # sizes of the hidden layers
@@ -18,6 +18,7 @@ DEFAULT_CONFIG = {
     "batch_size": 64,
     "epochs": 30,
     "patience": 5,         # stop after this many epochs without a better validation accuracy
+    "class_weight": None,  # None, or one weight per class multiplying that class's NLL
 }
 
 
@@ -55,7 +56,8 @@ def train_mlp(X, y, X_val, y_val, config, rng):
     """Train a ReLU + softmax network with Adam, L2 and early stopping on validation accuracy.
 
     ``config`` keys (defaults in ``DEFAULT_CONFIG``): ``hidden``, ``lr``, ``lam``,
-    ``batch_size``, ``epochs``, ``patience``. Returns ``(params, history)``: the params of
+    ``batch_size``, ``epochs``, ``patience``, ``class_weight`` (example i's NLL and its row
+    of dZ are multiplied by ``class_weight[y_i]``; the mean is still over the batch). Returns ``(params, history)``: the params of
     the epoch with the best validation accuracy, and ``history`` with per-epoch lists
     ``"loss"`` (mean training cost) and ``"val_acc"``, plus ``"best_epoch"`` (0-based).
     """
@@ -63,6 +65,7 @@ def train_mlp(X, y, X_val, y_val, config, rng):
     n_classes = int(max(y.max(), y_val.max())) + 1
     params = init_params([X.shape[1], *cfg["hidden"], n_classes], "he", rng)
     states = {key: {} for key in params}
+    class_weight = None if cfg["class_weight"] is None else np.asarray(cfg["class_weight"], dtype=float)
     history = {"loss": [], "val_acc": [], "best_epoch": 0}
     best_acc, best_params, waited = -1.0, params, 0
     for epoch in range(cfg["epochs"]):
@@ -70,6 +73,10 @@ def train_mlp(X, y, X_val, y_val, config, rng):
         for Xb, yb in minibatches(X, y, cfg["batch_size"], rng):
             logits, caches = forward(params, Xb)
             loss, dZ = softmax_nll(logits, yb)
+            if class_weight is not None:
+                w = class_weight[yb]
+                loss = float(np.mean(w * -log_softmax(logits)[np.arange(len(yb)), yb]))
+                dZ = dZ * w[:, None]
             penalty, penalty_grads = l2_penalty(params, cfg["lam"])
             grads = backward(dZ, caches)
             for key in params:
