@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 BOOK   := _build/html/index.html
 
-.PHONY: book test setup release browser-deps bench grade-bench clean
+.PHONY: book test setup release browser-deps data-deps bench clean
 
 setup: $(STAMP)
 
@@ -49,11 +49,22 @@ $(MATHJAX):
 	   tar xzf mathjax-3.2.2.tgz && rm mathjax-3.2.2.tgz) || echo "MathJax could not be fetched with npm"; \
 	else echo "npm not found: the browser test will not be able to render math"; fi
 
+## Fashion-MNIST from Debian's dataset-fashion-mnist (chapter 8's full-size run, the
+## benchmark); without it those parts fall back to the bundled digits and say so.
+data-deps:
+	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's dataset-fashion-mnist..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1; } || \
+	  echo "dataset-fashion-mnist could not be installed: Fashion-MNIST parts fall back to digits"; \
+	fi
+
 ## Every test: references, notebooks, release, grading, the book build and the browser check.
-test: setup browser-deps
+test: setup browser-deps data-deps
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
-bench: setup
+bench: setup data-deps
 	$(BIN)/python -m pip install --quiet -e ".[bench]" -c constraints.txt
 	$(BIN)/python benchmarks/train_speed.py
 

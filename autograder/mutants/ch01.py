@@ -1,0 +1,506 @@
+"""Seeded bugs for chapter 1, the sigmoid network with the squared-error cost."""
+from . import Mutant
+
+
+def _backward(dout="-(Y - A_out) * A_out * (1.0 - A_out)",
+              dw='D.T @ A_prev / m + lam * params[f"W{l}"]',
+              db="D.sum(axis=0) / m",
+              drec='(D @ params[f"W{l}"]) * A_prev * (1.0 - A_prev)'):
+    """An mlp_backward cell written like the reference, with one expression swapped for a bug."""
+    return f'''\
+def mlp_backward(Y, params, cache, lam):
+    """Gradients of mse_cost with respect to every parameter, by the delta recursion."""
+    L = len(params) // 2
+    A_out = cache[f"A{{L + 1}}"]
+    m = A_out.shape[0]
+    D = {dout}
+    grads = {{}}
+    for l in range(L, 0, -1):
+        A_prev = cache[f"A{{l}}"]
+        grads[f"W{{l}}"] = {dw}
+        grads[f"b{{l}}"] = {db}
+        if l > 1:
+            D = {drec}
+    return grads
+'''
+
+
+MUTANTS = [
+    # ------------------------------------------------------------------ sigmoid
+    Mutant(
+        name="ch01_sigmoid_naive_overflows",
+        function="sigmoid",
+        message="sigmoid hit a floating-point problem",
+        source='''\
+def sigmoid(z):
+    """Logistic sigmoid f(z) = 1 / (1 + exp(-z)), element-wise."""
+    return 1.0 / (1.0 + np.exp(-z))
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_where_evaluates_both_branches",
+        function="sigmoid",
+        message="floating-point problem (overflow encountered in exp)",
+        source='''\
+def sigmoid(z):
+    """Logistic sigmoid, with a separate formula for negative z."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_branches_swapped",
+        function="sigmoid",
+        message="you computed 1 / (1 + e^(+z)) = 1 - f(z)",
+        source='''\
+def sigmoid(z):
+    """Logistic sigmoid via e = exp(-|z|), which never overflows."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, e / (1 + e), 1 / (1 + e))
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_clipped_input",
+        function="sigmoid",
+        message="did you clip z?",
+        source='''\
+def sigmoid(z):
+    """Logistic sigmoid, with z clipped so that exp cannot overflow."""
+    z = np.clip(np.asarray(z, dtype=float), -500, 500)
+    return 1.0 / (1.0 + np.exp(-z))
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_masked_branches_correct",
+        function="sigmoid",
+        correct=True,
+        source='''\
+def sigmoid(z):
+    """Logistic sigmoid, filled in separately where z >= 0 and where z < 0."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_logaddexp_correct",
+        function="sigmoid",
+        correct=True,
+        source='''\
+def sigmoid(z):
+    """Logistic sigmoid as exp(-log(1 + exp(-z))), with the log computed stably by logaddexp."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
+''',
+    ),
+    # ------------------------------------------------------------------ sigmoid_grad
+    Mutant(
+        name="ch01_sigmoid_grad_applied_to_z",
+        function="sigmoid_grad",
+        message="you applied a * (1 - a) to z itself",
+        source='''\
+def sigmoid_grad(z):
+    """Derivative of the sigmoid, f'(z) = f(z) (1 - f(z))."""
+    return z * (1 - z)
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_grad_closed_form_overflows",
+        function="sigmoid_grad",
+        message="sigmoid_grad hit a floating-point problem",
+        source='''\
+def sigmoid_grad(z):
+    """Derivative of the sigmoid, f'(z) = e^(-z) / (1 + e^(-z))^2."""
+    return np.exp(-z) / (1 + np.exp(-z)) ** 2
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_grad_returns_sigmoid",
+        function="sigmoid_grad",
+        message="you returned sigmoid(z) itself, not its derivative",
+        source='''\
+def sigmoid_grad(z):
+    """Derivative of the sigmoid."""
+    return sigmoid(z)
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_grad_stable_closed_form_correct",
+        function="sigmoid_grad",
+        correct=True,
+        source='''\
+def sigmoid_grad(z):
+    """Derivative of the sigmoid, e / (1 + e)^2 with e = exp(-|z|) (f' is an even function)."""
+    e = np.exp(-np.abs(np.asarray(z, dtype=float)))
+    return e / (1.0 + e) ** 2
+''',
+    ),
+    # ------------------------------------------------------------------ mlp_forward
+    Mutant(
+        name="ch01_mlp_forward_W_not_transposed",
+        function="mlp_forward",
+        message="examples are rows, so a layer is Z = A @ W.T + b",
+        source='''\
+def mlp_forward(X, params):
+    """Forward propagation through a sigmoid network of any depth."""
+    L = len(params) // 2
+    A = X
+    cache = {"A1": A}
+    for l in range(1, L + 1):
+        Z = A @ params[f"W{l}"] + params[f"b{l}"]
+        A = sigmoid(Z)
+        cache[f"Z{l + 1}"], cache[f"A{l + 1}"] = Z, A
+    return A, cache
+''',
+    ),
+    Mutant(
+        name="ch01_mlp_forward_no_bias",
+        function="mlp_forward",
+        message="you forgot to add the biases b",
+        source='''\
+def mlp_forward(X, params):
+    """Forward propagation through a sigmoid network of any depth."""
+    L = len(params) // 2
+    A = X
+    cache = {"A1": A}
+    for l in range(1, L + 1):
+        Z = A @ params[f"W{l}"].T
+        A = sigmoid(Z)
+        cache[f"Z{l + 1}"], cache[f"A{l + 1}"] = Z, A
+    return A, cache
+''',
+    ),
+    Mutant(
+        name="ch01_mlp_forward_linear_output_layer",
+        function="mlp_forward",
+        message="the output layer has no sigmoid",
+        source='''\
+def mlp_forward(X, params):
+    """Forward propagation: sigmoid hidden layers, a linear output layer."""
+    L = len(params) // 2
+    A = X
+    cache = {"A1": A}
+    for l in range(1, L + 1):
+        Z = A @ params[f"W{l}"].T + params[f"b{l}"]
+        A = sigmoid(Z) if l < L else Z
+        cache[f"Z{l + 1}"], cache[f"A{l + 1}"] = Z, A
+    return A, cache
+''',
+    ),
+    Mutant(
+        name="ch01_mlp_forward_params_by_position",
+        function="mlp_forward",
+        message="look the parameters up by name",
+        source='''\
+def mlp_forward(X, params):
+    """Forward propagation, taking the parameters as W1, b1, W2, b2, ... in order."""
+    values = list(params.values())
+    A = X
+    cache = {"A1": A}
+    for l in range(1, len(values) // 2 + 1):
+        W, b = values[2 * l - 2], values[2 * l - 1]
+        Z = A @ W.T + b
+        A = sigmoid(Z)
+        cache[f"Z{l + 1}"], cache[f"A{l + 1}"] = Z, A
+    return A, cache
+''',
+    ),
+    Mutant(
+        name="ch01_mlp_forward_returns_only_A",
+        function="mlp_forward",
+        message="mlp_forward should return a pair (A, cache)",
+        source='''\
+def mlp_forward(X, params):
+    """Forward propagation through a sigmoid network of any depth."""
+    L = len(params) // 2
+    A = X
+    for l in range(1, L + 1):
+        A = sigmoid(A @ params[f"W{l}"].T + params[f"b{l}"])
+    return A
+''',
+    ),
+    Mutant(
+        name="ch01_mlp_forward_column_form_correct",
+        function="mlp_forward",
+        correct=True,
+        source='''\
+def mlp_forward(X, params):
+    """Forward propagation in column form (one example per column), cached in row form."""
+    L = len(params) // 2
+    a = np.asarray(X).T                                  # (s_1, m)
+    cache = {"A1": np.asarray(X)}
+    for l in range(1, L + 1):
+        z = params[f"W{l}"] @ a + params[f"b{l}"][:, None]   # z^(l+1) = W^(l) a^(l) + b^(l)
+        a = sigmoid(z)
+        cache[f"Z{l + 1}"] = z.T
+        cache[f"A{l + 1}"] = a.T
+    return a.T, cache
+''',
+    ),
+    # ------------------------------------------------------------------ mse_cost
+    Mutant(
+        name="ch01_mse_cost_regularizes_biases",
+        function="mse_cost",
+        message="you regularized the biases too",
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost averaged over the batch, plus weight decay."""
+    m = A.shape[0]
+    data = 0.5 * np.sum((A - Y) ** 2) / m
+    decay = 0.5 * lam * sum(np.sum(value ** 2) for value in params.values())
+    return data + decay
+''',
+    ),
+    Mutant(
+        name="ch01_mse_cost_mean_over_entries",
+        function="mse_cost",
+        message="you divided by the number of entries of A (m * k)",
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost averaged over the batch, plus weight decay on the weights."""
+    data = 0.5 * np.mean((A - Y) ** 2)
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return data + decay
+''',
+    ),
+    Mutant(
+        name="ch01_mse_cost_no_1_over_m",
+        function="mse_cost",
+        message="you did not divide by the batch size m",
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost summed over the batch, plus weight decay on the weights."""
+    data = 0.5 * np.sum((A - Y) ** 2)
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return data + decay
+''',
+    ),
+    Mutant(
+        name="ch01_mse_cost_penalty_over_m",
+        function="mse_cost",
+        message="you divided the penalty by m",
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost with the penalty (lam / 2m) * sum(W ** 2) of the regression notes."""
+    m = A.shape[0]
+    data = 0.5 * np.sum((A - Y) ** 2) / m
+    decay = 0.5 * lam / m * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return data + decay
+''',
+    ),
+    Mutant(
+        name="ch01_mse_cost_penalty_without_half",
+        function="mse_cost",
+        message="the penalty is missing its factor 1/2",
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost averaged over the batch, plus weight decay on the weights."""
+    m = A.shape[0]
+    data = 0.5 * np.sum((A - Y) ** 2) / m
+    decay = lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return data + decay
+''',
+    ),
+    Mutant(
+        name="ch01_mse_cost_sum_over_axis_0_only",
+        function="mse_cost",
+        message="should be a single number",
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost averaged over the batch, plus weight decay on the weights."""
+    m = A.shape[0]
+    data = 0.5 * np.sum((A - Y) ** 2, axis=0) / m
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return data + decay
+''',
+    ),
+    Mutant(
+        name="ch01_mse_cost_loop_correct",
+        function="mse_cost",
+        correct=True,
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost: mean over examples of half the squared error, plus (lam/2) sum W**2."""
+    per_example = 0.5 * np.sum(np.square(A - Y), axis=1)
+    J = np.mean(per_example)
+    for key in params:
+        if key[0] == "W":
+            J += lam / 2 * np.sum(params[key] * params[key])
+    return J
+''',
+    ),
+    Mutant(
+        name="ch01_mse_cost_norms_correct",
+        function="mse_cost",
+        correct=True,
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost written with Frobenius norms."""
+    m = len(A)
+    weights = [params[key] for key in sorted(params) if key.startswith("W")]
+    return np.linalg.norm(A - Y) ** 2 / (2 * m) + lam / 2 * sum(np.linalg.norm(W) ** 2 for W in weights)
+''',
+    ),
+    # ------------------------------------------------------------------ mlp_backward
+    Mutant(
+        name="ch01_mlp_backward_no_1_over_m",
+        function="mlp_backward",
+        message="your gradients are m times too large",
+        source=_backward(dw='D.T @ A_prev + lam * params[f"W{l}"]', db="D.sum(axis=0)"),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_no_fprime_in_recursion",
+        function="mlp_backward",
+        message="the hidden-layer deltas are missing the factor f'(z)",
+        source=_backward(drec='D @ params[f"W{l}"]'),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_W_transposed_in_recursion",
+        function="mlp_backward",
+        message="check your transposes",
+        source=_backward(drec='(D @ params[f"W{l}"].T) * A_prev * (1.0 - A_prev)'),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_delta_sign_flipped",
+        function="mlp_backward",
+        message="the sign of the deltas is flipped",
+        source=_backward(dout="(Y - A_out) * A_out * (1.0 - A_out)"),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_regularizes_biases",
+        function="mlp_backward",
+        message="you applied weight decay to the biases too",
+        source=_backward(db='D.sum(axis=0) / m + lam * params[f"b{l}"]'),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_no_fprime_at_output",
+        function="mlp_backward",
+        message="the output delta is missing the factor f'(z)",
+        source=_backward(dout="-(Y - A_out)"),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_fprime_of_activation",
+        function="mlp_backward",
+        message="you computed f'(a) = sigmoid_grad(A) instead of f'(z)",
+        source=_backward(dout="-(Y - A_out) * sigmoid_grad(A_out)",
+                         drec='(D @ params[f"W{l}"]) * sigmoid_grad(A_prev)'),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_decay_2_lam_W",
+        function="mlp_backward",
+        message="the weight-decay gradient is 2 * lam * W",
+        source=_backward(dw='D.T @ A_prev / m + 2 * lam * params[f"W{l}"]'),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_decay_over_m",
+        function="mlp_backward",
+        message="you divided the weight-decay term by m as well",
+        source=_backward(dw='(D.T @ A_prev + lam * params[f"W{l}"]) / m'),
+    ),
+    Mutant(
+        name="ch01_mlp_backward_loop_over_examples_correct",
+        function="mlp_backward",
+        correct=True,
+        source='''\
+def mlp_backward(Y, params, cache, lam):
+    """Gradients of mse_cost by the delta recursion, one example at a time (the slides' loop)."""
+    L = len(params) // 2
+    m = Y.shape[0]
+    Delta = {key: np.zeros(np.shape(value)) for key, value in params.items()}
+    for i in range(m):
+        a = {l: cache[f"A{l}"][i] for l in range(1, L + 2)}          # a^(l) of example i
+        delta = -(Y[i] - a[L + 1]) * a[L + 1] * (1 - a[L + 1])
+        for l in range(L, 0, -1):
+            Delta[f"W{l}"] += np.outer(delta, a[l])
+            Delta[f"b{l}"] += delta
+            if l > 1:
+                delta = (params[f"W{l}"].T @ delta) * a[l] * (1 - a[l])
+    grads = {}
+    for key in params:
+        grads[key] = Delta[key] / m
+        if key.startswith("W"):
+            grads[key] = grads[key] + lam * params[key]
+    return grads
+''',
+    ),
+    Mutant(
+        name="ch01_mlp_backward_fprime_from_cached_Z_correct",
+        function="mlp_backward",
+        correct=True,
+        source='''\
+def mlp_backward(Y, params, cache, lam):
+    """Gradients of mse_cost by the delta recursion, with f'(Z) taken from the cached pre-activations."""
+    L = len(params) // 2
+    m = Y.shape[0]
+    grads = {}
+    D = (cache[f"A{L + 1}"] - Y) * sigmoid_grad(cache[f"Z{L + 1}"])
+    for l in range(L, 0, -1):
+        grads[f"W{l}"] = (D.T @ cache[f"A{l}"]) / m + lam * params[f"W{l}"]
+        grads[f"b{l}"] = np.mean(D, axis=0)
+        if l > 1:
+            D = (D @ params[f"W{l}"]) * sigmoid_grad(cache[f"Z{l}"])
+    return grads
+''',
+    ),
+    # ------------------------------------------------------------------ gd_step
+    Mutant(
+        name="ch01_gd_step_along_the_gradient",
+        function="gd_step",
+        message="you stepped along the gradient (+)",
+        source='''\
+def gd_step(params, grads, lr):
+    """One step of gradient descent."""
+    return {key: value + lr * grads[key] for key, value in params.items()}
+''',
+    ),
+    Mutant(
+        name="ch01_gd_step_no_learning_rate",
+        function="gd_step",
+        message="the learning rate is missing",
+        source='''\
+def gd_step(params, grads, lr):
+    """One step of gradient descent."""
+    return {key: value - grads[key] for key, value in params.items()}
+''',
+    ),
+    Mutant(
+        name="ch01_gd_step_weights_only",
+        function="gd_step",
+        message="this parameter was not updated",
+        source='''\
+def gd_step(params, grads, lr):
+    """One step of gradient descent on the weights."""
+    return {key: (value - lr * grads[key] if key.startswith("W") else value) for key, value in params.items()}
+''',
+    ),
+    Mutant(
+        name="ch01_gd_step_scales_grads_in_place",
+        function="gd_step",
+        message="gd_step modified grads",
+        source='''\
+def gd_step(params, grads, lr):
+    """One step of gradient descent."""
+    new_params = {}
+    for key in params:
+        grads[key] *= lr
+        new_params[key] = params[key] - grads[key]
+    return new_params
+''',
+    ),
+    Mutant(
+        name="ch01_gd_step_in_place_correct",
+        function="gd_step",
+        correct=True,
+        source='''\
+def gd_step(params, grads, lr):
+    """One step of gradient descent, updating params in place."""
+    for k in params:
+        params[k] -= lr * grads[k]
+    return params
+''',
+    ),
+]
