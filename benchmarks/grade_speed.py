@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import nbformat  # noqa: E402
 
-from autograder.grade import grade, nbgrader_config, prepare_course  # noqa: E402
+from autograder.grade import grade, prepare_course  # noqa: E402
 from autograder.mutants import catalog, submission  # noqa: E402
 from autograder.paths import chapter_ids, ensure_venv_bin_on_path  # noqa: E402
 
@@ -47,10 +47,10 @@ def plain_nbgrader(subs: Path, course: Path, chapters: list[str]) -> float:
     """nbgrader's own serial autograde over the same folder."""
     ensure_venv_bin_on_path()
     db_url = f"sqlite:///{course / 'gradebook.db'}"
-    prepare_course(course, chapters, db_url, log=lambda *a: None)
     shutil.copytree(subs, course / "submitted")
     nbgrader = Path(sys.executable).parent / "nbgrader"
-    start = time.perf_counter()
+    start = time.perf_counter()  # registering the chapters counts, as it does for `autograder grade`
+    prepare_course(course, chapters, db_url, log=lambda *a: None)
     for chapter in chapters:
         subprocess.run([str(nbgrader), "autograde", chapter, "--create", "--force",
                         f"--CourseDirectory.root={course}", f"--CourseDirectory.db_url={db_url}",
