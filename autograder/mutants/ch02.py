@@ -170,6 +170,18 @@ def relative_error(a, b):
 ''',
     ),
     Mutant(
+        name="ch02_relerr_zero_over_zero_nan",
+        function="relative_error",
+        message="return 0.0 instead of dividing",
+        source='''\
+def relative_error(a, b):
+    """Relative error ||a - b|| / (||a|| + ||b||)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
+''',
+    ),
+    Mutant(
         name="ch02_relerr_max_denominator",
         function="relative_error",
         message="you divided by max(",
@@ -182,18 +194,6 @@ def relative_error(a, b):
     if denom == 0:
         return 0.0
     return float(np.linalg.norm(a - b) / denom)
-''',
-    ),
-    Mutant(
-        name="ch02_relerr_zero_over_zero_nan",
-        function="relative_error",
-        message="return 0.0 instead of dividing",
-        source='''\
-def relative_error(a, b):
-    """Relative error ||a - b|| / (||a|| + ||b||)."""
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
 ''',
     ),
     Mutant(

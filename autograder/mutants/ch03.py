@@ -4,17 +4,6 @@ from . import Mutant
 MUTANTS = [
     # ------------------------------------------------------------------ softmax
     Mutant(
-        name="ch03_softmax_column_axis",
-        function="softmax",
-        message="you normalised each column instead of each row",
-        source='''\
-def softmax(Z):
-    """Softmax of the logits Z."""
-    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))
-    return E / np.sum(E, axis=0, keepdims=True)
-''',
-    ),
-    Mutant(
         name="ch03_softmax_no_max_shift",
         function="softmax",
         message="np.exp(1000) overflows",
@@ -23,6 +12,17 @@ def softmax(Z):
     """Row-wise softmax of the logits Z."""
     E = np.exp(Z)
     return E / np.sum(E, axis=1, keepdims=True)
+''',
+    ),
+    Mutant(
+        name="ch03_softmax_column_axis",
+        function="softmax",
+        message="you normalised each column instead of each row",
+        source='''\
+def softmax(Z):
+    """Softmax of the logits Z."""
+    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))
+    return E / np.sum(E, axis=0, keepdims=True)
 ''',
     ),
     Mutant(
@@ -84,23 +84,6 @@ def softmax(Z):
     ),
     # ------------------------------------------------------------------ softmax_nll
     Mutant(
-        name="ch03_nll_dZ_sign_flipped",
-        function="softmax_nll",
-        message="the sign of dZ is flipped",
-        source='''\
-def softmax_nll(Z, y):
-    """Mean negative log-likelihood under softmax(Z), and its gradient."""
-    m = Z.shape[0]
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -log_P[np.arange(m), y].mean()
-    Y = np.zeros_like(Z)
-    Y[np.arange(m), y] = 1
-    dZ = (Y - softmax(Z)) / m
-    return float(loss), dZ
-''',
-    ),
-    Mutant(
         name="ch03_nll_dZ_missing_1_over_m",
         function="softmax_nll",
         message="did you forget to divide by the batch size m",
@@ -114,6 +97,23 @@ def softmax_nll(Z, y):
     Y = np.zeros_like(Z)
     Y[np.arange(m), y] = 1
     dZ = softmax(Z) - Y
+    return float(loss), dZ
+''',
+    ),
+    Mutant(
+        name="ch03_nll_dZ_sign_flipped",
+        function="softmax_nll",
+        message="the sign of dZ is flipped",
+        source='''\
+def softmax_nll(Z, y):
+    """Mean negative log-likelihood under softmax(Z), and its gradient."""
+    m = Z.shape[0]
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_P[np.arange(m), y].mean()
+    Y = np.zeros_like(Z)
+    Y[np.arange(m), y] = 1
+    dZ = (Y - softmax(Z)) / m
     return float(loss), dZ
 ''',
     ),
@@ -265,17 +265,6 @@ def dense_forward(X, W, b):
 ''',
     ),
     Mutant(
-        name="ch03_dense_forward_transposed",
-        function="dense_forward",
-        message="it looks transposed",
-        source='''\
-def dense_forward(X, W, b):
-    """Forward pass of a dense layer, Z = W x + b for every example."""
-    Z = W @ X.T + b[:, None]
-    return Z, (X, W)
-''',
-    ),
-    Mutant(
         name="ch03_dense_forward_X_times_W",
         function="dense_forward",
         message="W is stored as (n_out, n_in)",
@@ -283,6 +272,17 @@ def dense_forward(X, W, b):
 def dense_forward(X, W, b):
     """Forward pass of a dense layer."""
     Z = X @ W + b
+    return Z, (X, W)
+''',
+    ),
+    Mutant(
+        name="ch03_dense_forward_transposed",
+        function="dense_forward",
+        message="it looks transposed",
+        source='''\
+def dense_forward(X, W, b):
+    """Forward pass of a dense layer, Z = W x + b for every example."""
+    Z = W @ X.T + b[:, None]
     return Z, (X, W)
 ''',
     ),

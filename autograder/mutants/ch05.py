@@ -21,6 +21,21 @@ def dropout_forward(X, keep_prob, mode, rng):
 ''',
     ),
     Mutant(
+        name="ch05_dropout_active_at_test_time",
+        function="dropout_forward",
+        message="dropout is active at test time",
+        source='''\
+def dropout_forward(X, keep_prob, mode, rng):
+    """Inverted dropout."""
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
+    mask = rng.random(X.shape) < keep_prob
+    return X * mask / keep_prob, (mask, keep_prob)
+''',
+    ),
+    Mutant(
         name="ch05_dropout_drops_with_keep_prob",
         function="dropout_forward",
         message="you dropped with probability keep_prob instead of 1 - keep_prob",
@@ -34,21 +49,6 @@ def dropout_forward(X, keep_prob, mode, rng):
     if mode == "test":
         return X, (None, keep_prob)
     mask = rng.random(X.shape) > keep_prob
-    return X * mask / keep_prob, (mask, keep_prob)
-''',
-    ),
-    Mutant(
-        name="ch05_dropout_active_at_test_time",
-        function="dropout_forward",
-        message="dropout is active at test time",
-        source='''\
-def dropout_forward(X, keep_prob, mode, rng):
-    """Inverted dropout."""
-    if mode not in ("train", "test"):
-        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
-    if not 0 < keep_prob <= 1:
-        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
-    mask = rng.random(X.shape) < keep_prob
     return X * mask / keep_prob, (mask, keep_prob)
 ''',
     ),
@@ -269,6 +269,18 @@ def standardize(X_train, X_test):
 ''',
     ),
     Mutant(
+        name="ch05_standardize_zero_std_nan",
+        function="standardize",
+        message="replace a zero std by 1 before dividing",
+        source='''\
+def standardize(X_train, X_test):
+    """Standardize every column using statistics of the training set only."""
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    return (X_train - mean) / std, (X_test - mean) / std, mean, std
+''',
+    ),
+    Mutant(
         name="ch05_standardize_pooled_statistics",
         function="standardize",
         message="use the training set only",
@@ -306,18 +318,6 @@ def standardize(X_train, X_test):
     """Standardize using statistics of the training set only."""
     mean = X_train.mean()
     std = X_train.std()
-    return (X_train - mean) / std, (X_test - mean) / std, mean, std
-''',
-    ),
-    Mutant(
-        name="ch05_standardize_zero_std_nan",
-        function="standardize",
-        message="replace a zero std by 1 before dividing",
-        source='''\
-def standardize(X_train, X_test):
-    """Standardize every column using statistics of the training set only."""
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
     return (X_train - mean) / std, (X_test - mean) / std, mean, std
 ''',
     ),
