@@ -380,7 +380,7 @@ def accuracy(params, X, y):
     Mutant(
         name="ch08_search_rng_choice_on_lists",
         function="random_search",
-        message="instead of using rng.choice",
+        message="random_search failed on options that are lists",
         source=_search(choice="rng.choice(spec[1])"),
     ),
     Mutant(
