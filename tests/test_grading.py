@@ -73,6 +73,9 @@ def graded_class(tmp_path_factory):
         "def numerical_gradient(f, x, eps=1e-5):\n"
         "    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the kernel cannot be interrupted\n"
         "    while True:\n        pass\n")))
+    write_submission(root, "hog", CH, solved(CH, relative_error=(
+        "import numpy as np\ndef relative_error(a, b):\n"
+        "    return float(np.ones(10**10).sum())  # 80 GB: beyond the memory limit\n")))
     write_submission(root, "chatty", CH, solved(CH, relative_error=(
         "print('x' * 5_000_000)\n" + submission_source("relative_error"))))
     subs = grade(root, course=course, jobs=2, timeout=TIMEOUT, cell_timeout=CELL_TIMEOUT, progress=False,
@@ -150,6 +153,14 @@ def test_a_cell_that_ignores_interrupts_hits_the_notebook_timeout(graded_class):
     _, course, subs = graded_class
     assert f"longer than {TIMEOUT} s" in reasons(subs)["stubborn"]
     assert grades(course)[("stubborn", CH)][0] == 0
+
+
+def test_exhausting_memory_only_costs_that_exercise(graded_class):
+    _, course, _ = graded_class
+    rows = cells(course)
+    assert float(rows[("hog", CH, "test_relative_error")]["score"]) == 0
+    assert "MemoryError" in rows[("hog", CH, "test_relative_error")]["message"]
+    assert float(rows[("hog", CH, "test_numerical_gradient")]["score"]) == 2
 
 
 def test_megabytes_of_output_are_graded_and_truncated(graded_class):
