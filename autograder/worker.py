@@ -37,6 +37,21 @@ def first_line(text: str) -> str:
     return text.splitlines()[0] if text else ""
 
 
+def timed_out_message(cell_timeout) -> str:
+    return (f"CellTimeoutError: the cell was stopped after {cell_timeout} s, the time limit of a cell: "
+            "is there an endless loop?")
+
+
+def explain_timeouts(nb, cell_timeout) -> None:
+    """nbgrader interrupts a cell at its time limit, which shows up as a KeyboardInterrupt:
+    nobody pressed Ctrl-C during grading, so say what really happened."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") == "KeyboardInterrupt":
+                output["ename"], _, output["evalue"] = timed_out_message(cell_timeout).partition(": ")
+                output["traceback"] = [timed_out_message(cell_timeout)]
+
+
 def redact_for_feedback(nb):
     """Remove what students must not see from an autograded notebook.
 
@@ -142,8 +157,9 @@ def run(task: dict) -> dict:
     if not result["success"] or not autograded.is_file():
         return {"ok": False, "reason": summarize_failure(result.get("error", "") + result.get("log", ""))}
     nb = nbformat.read(autograded, as_version=4)
-    if truncate_outputs(nb):
-        nbformat.write(nb, autograded)
+    truncate_outputs(nb)
+    explain_timeouts(nb, task["cell_timeout"])
+    nbformat.write(nb, autograded)
     feedback = api.generate_feedback(chapter, student, force=True)
     html = course / "feedback" / student / chapter / f"{chapter}.html"
     if not feedback["success"] or not html.is_file():

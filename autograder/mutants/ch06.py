@@ -1,9 +1,7 @@
 """Seeded bugs for chapter 6, batch normalization.
 
-Only the cells ``test_batchnorm_forward*`` and ``test_batchnorm_backward*`` count for the two
-exercises (see ``exercise_rows`` in tests/test_mutants.py), so the bugs of the running
-statistics and of test mode, which only ``test_batchnorm_running_stats`` and
-``test_batchnorm_test_mode`` catch, are not in this catalog.
+The cells ``test_batchnorm_forward*`` (including ``..._running_stats`` and ``..._test_mode``)
+and ``test_batchnorm_backward*`` count for the two exercises.
 
 Every variant keeps the reference cache layout ``(X_hat, gamma, inv_std)``, because a
 submission replaces one cell and the other function stays the reference one.
@@ -38,6 +36,29 @@ def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
     out = gamma * X_hat + beta
     cache = (X_hat, gamma, inv_std)
     return out, cache
+''',
+    ),
+    Mutant(
+        name="ch06_test_mode_uses_batch_statistics",
+        function="batchnorm_forward",
+        message="in test mode, normalize with state['running_mean'] and state['running_var']",
+        source='''\
+def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
+    """Batch normalization of the columns of X, then scale by gamma and shift by beta."""
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    n = X.shape[1]
+    if "running_mean" not in state:
+        state["running_mean"] = np.zeros(n)
+        state["running_var"] = np.ones(n)
+    mu = X.mean(axis=0)
+    var = X.var(axis=0)
+    if mode == "train":
+        state["running_mean"] = momentum * state["running_mean"] + (1 - momentum) * mu
+        state["running_var"] = momentum * state["running_var"] + (1 - momentum) * var
+    inv_std = 1.0 / np.sqrt(var + eps)
+    X_hat = (X - mu) * inv_std
+    return gamma * X_hat + beta, (X_hat, gamma, inv_std)
 ''',
     ),
     Mutant(
