@@ -24,7 +24,7 @@ def test_every_chapter_page_and_its_download_exist(book):
         assert page.is_file(), f"{page} was not built: is the chapter in _toc.yml?"
         text = page.read_text(encoding="utf-8")
         assert f"{chapter}.ipynb" in text, f"{chapter}: no notebook download link"
-        assert f"mybinder.org/v2/gh/" in text and f"{chapter}.ipynb" in text, f"{chapter}: no Binder launch button"
+        assert "mybinder.org/v2/gh/" in text and f"{chapter}.ipynb" in text, f"{chapter}: no Binder launch button"
     assert (book / "search.html").is_file()
 
 
