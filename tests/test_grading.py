@@ -195,7 +195,7 @@ def test_regrading_is_idempotent_and_incremental(graded_class, tmp_path):
     before = (course / "grades.csv").read_text()
     cells_before = (course / "cells.csv").read_text()
     grade(root, course=course, jobs=2, timeout=TIMEOUT, cell_timeout=CELL_TIMEOUT, progress=False,
-                  log=lambda *a: None)
+          log=lambda *a: None)
     assert (course / "grades.csv").read_text() == before
     assert (course / "cells.csv").read_text() == cells_before
     # one new student: only that notebook is graded
