@@ -73,7 +73,10 @@ def main(argv=None):
     print(f"data: {data.name}, {len(data.X_train)} training images, model "
           f"{data.X_train.shape[1]}-{HIDDEN}-{data.n_classes}, batch {BATCH}, Adam lr {LR}, "
           f"{args.epochs} epochs, {args.threads} threads")
-    results = {"reference (NumPy)": run_reference(data, args.epochs, args.seed)}
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=args.threads):  # the same number of BLAS threads as PyTorch's
+        results = {"reference (NumPy)": run_reference(data, args.epochs, args.seed)}
     try:
         import torch
 

@@ -1,16 +1,16 @@
 """The student edition runs with only the expected failures: the unfilled exercises.
 
 Solution cells (which only define functions) run cleanly; every graded test cell fails
-on the stubs; any other failure is a NotImplementedError from an unfilled exercise, or
-a name that such a failed cell would have defined.
+on the stubs, saying the function is not implemented yet; the first explanatory cell that
+fails does so with the stub's NotImplementedError, and only cells after it (which use what
+it did not compute) may fail in other ways. The instructor notebooks, which run during the
+release, prove that the explanatory cells themselves are correct.
 """
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from conftest import CHAPTERS, ROOT
-
-EXPECTED = {"NotImplementedError", "AssertionError", "NameError"}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -31,14 +31,13 @@ def test_student_edition_fails_only_on_stubs(chapter):
         elif meta.get("grade"):
             assert errors, f"{chapter}: test cell {label} passes although the exercise is not done"
         for err in errors:
-            assert err.ename in EXPECTED, f"{chapter}: cell {label!r} fails with {err.ename}: {err.evalue}"
-            if err.ename == "AssertionError" and not meta.get("grade"):
-                # an explanatory cell may check that the exercises above it ran
-                assert failed_before, f"{chapter}: explanatory cell {label!r} fails: {err.evalue}"
-            elif err.ename == "AssertionError":
-                assert "not implemented" in err.evalue, (
-                    f"{chapter}: test {label} fails with {err.evalue!r} rather than saying the "
-                    "function is not implemented yet")
-            if err.ename == "NameError":
-                assert failed_before, f"{chapter}: {label!r} uses an undefined name: {err.evalue}"
+            if meta.get("grade"):
+                assert err.ename == "AssertionError" and "not implemented" in err.evalue, (
+                    f"{chapter}: test {label} fails with {err.ename}: {err.evalue!r} rather than "
+                    "saying the function is not implemented yet")
+            elif not failed_before:
+                # the first failure of an explanatory cell must be an unfilled exercise; later
+                # cells may fail in any way because they use what a failed cell did not compute
+                assert err.ename == "NotImplementedError", (
+                    f"{chapter}: cell {label!r} fails with {err.ename}: {err.evalue}")
         failed_before = failed_before or bool(errors)
