@@ -216,8 +216,6 @@ def sqlite_path(db_url: str) -> Path | None:
 
 def make_template_db(course: Path, db_url: str, chapters: list[str]) -> Path:
     """A SQLite gradebook holding only the chapters, copied into every worker's scratch course."""
-    from nbgrader.api import Gradebook
-
     template = course / ".work" / "template.db"
     template.parent.mkdir(parents=True, exist_ok=True)
     path = sqlite_path(db_url)
@@ -233,9 +231,10 @@ def make_template_db(course: Path, db_url: str, chapters: list[str]) -> Path:
     config = nbgrader_config(course, scratch_url)
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
     for chapter in chapters:
-        api.generate_assignment(chapter, force=True, create=True)
-    with Gradebook(scratch_url):
-        pass
+        result = api.generate_assignment(chapter, force=True, create=True)
+        if not result["success"]:
+            raise GradingError(f"could not prepare the workers' gradebook for {chapter}:\n"
+                               f"{result.get('log', '')[-2000:]}")
     return template
 
 
