@@ -273,7 +273,9 @@ def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -
     shutil.copy2(sub.path, submitted / f"{sub.chapter}.ipynb")
     shutil.copytree(course / "source" / sub.chapter, work / "source" / sub.chapter)
     shutil.copy2(template_db, work / "gradebook.db")
+    shutil.copy2(course / "release" / sub.chapter / f"{sub.chapter}.ipynb", work / "release.ipynb")
     task = {"course": str(work), "student": sub.student, "chapter": sub.chapter,
+            "release": str(work / "release.ipynb"), "timeout": options["timeout"],
             "cell_timeout": options["cell_timeout"], "memory_mb": options["memory_mb"],
             "max_file_mb": options["max_file_mb"]}
     (work / "task.json").write_text(json.dumps(task))

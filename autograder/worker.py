@@ -129,7 +129,80 @@ def cell_results(nb) -> list[dict]:
     return rows
 
 
+def start_sandbox(task: dict, work: Path, release, student):
+    """Run the submission's code in the sandbox; write the spec the notebook's stand-ins read.
+
+    Returns the spec, what the sandbox saw while the cells ran (for the report) and the sandbox.
+    """
+    from .assemble import student_cells
+    from .jail import Limits, Sandbox, SandboxDied
+    from .proxy import ENV
+
+    cells = student_cells(release, student)
+    limits = Limits(memory_mb=task["memory_mb"], cpu_seconds=task["timeout"],
+                    max_file_mb=min(64, task["max_file_mb"]), cell_timeout=task["cell_timeout"])
+    setup_timeout = max(30.0, task["timeout"] / 3)
+    sandbox = Sandbox(work / "sandbox", cells, limits)
+    (work / "cells.json").write_text(json.dumps(cells))
+    spec = {"home": str(sandbox.home), "events": str(work / "events.jsonl"), "cells": str(work / "cells.json"),
+            "pidfile": str(work / "sandbox.pid"), "limits": limits.__dict__, "isolation": sandbox.isolation,
+            "call_timeout": max(1.0, 0.9 * task["cell_timeout"]), "setup_timeout": setup_timeout}
+    seen: list[str] = []
+    sandbox.start()
+    (work / "sandbox.pid").write_text(str(sandbox.proc.pid))
+    try:
+        channel, ready = sandbox.connect(setup_timeout)
+        channel.close()
+        seen += [f"tried: {e}" for e in ready.get("events", [])]
+    except TimeoutError:
+        sandbox.stop()
+        spec["broken"] = (f"your notebook's cells did not finish running within {setup_timeout:g} s, so "
+                          "its functions could not be tested: is there an endless loop at the top level?")
+        seen.append(f"its cells ran longer than {setup_timeout:g} s")
+    except SandboxDied:
+        sandbox.stop()
+        spec["broken"] = ("your notebook stopped the process that runs it while its cells ran (os._exit, "
+                          "a crash, or running out of memory), so its functions could not be tested")
+        seen.append("its cells ended the process that ran them")
+    spec_path = work / "sandbox.json"
+    spec_path.write_text(json.dumps(spec))
+    os.environ[ENV] = str(spec_path)
+    return spec, seen, sandbox
+
+
 def run(task: dict) -> dict:
+    import nbformat
+
+    from .assemble import trusted_notebook
+    from .tamper import compare_cells, scan_code
+
+    course = Path(task["course"])
+    student_id, chapter = task["student"], task["chapter"]
+    submitted = course / "submitted" / student_id / chapter / f"{chapter}.ipynb"
+    release = nbformat.read(task["release"], as_version=4)
+    student = nbformat.read(submitted, as_version=4)
+    own_code = [c.source for c in student.cells if c.get("cell_type") == "code"
+                and c.source.strip() not in {r.source.strip() for r in release.cells}]
+    suspicious = compare_cells(release, student) + scan_code(own_code)
+    nbformat.write(trusted_notebook(release, student), submitted)
+    spec, seen, sandbox = start_sandbox(task, course, release, student)
+    try:
+        result = grade_trusted(task, course, student_id, chapter, release, student)
+    finally:
+        sandbox.stop()
+    events_file = Path(spec["events"])
+    if events_file.is_file():
+        for line in events_file.read_text(errors="replace").splitlines():
+            try:
+                seen.append(f"tried: {json.loads(line)['text']}")
+            except (ValueError, KeyError, TypeError):
+                continue
+    result["suspicious"] = list(dict.fromkeys(suspicious + seen))[:30]
+    result["isolation"] = spec["isolation"]
+    return result
+
+
+def grade_trusted(task, course, student_id, chapter, release, student) -> dict:
     import nbformat
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -137,8 +210,8 @@ def run(task: dict) -> dict:
     from nbgrader.preprocessors import GetGrades
     from traitlets.config import Config
 
-    course = Path(task["course"])
-    student, chapter = task["student"], task["chapter"]
+    from .assemble import for_display
+
     config = Config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
@@ -152,16 +225,16 @@ def run(task: dict) -> dict:
     config.GenerateFeedback.preprocessors = [GetGrades, make_feedback_preprocessor(), CSSHTMLHeaderPreprocessor]
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
 
-    result = api.autograde(chapter, student, force=True, create=True)
-    autograded = course / "autograded" / student / chapter / f"{chapter}.ipynb"
+    result = api.autograde(chapter, student_id, force=True, create=True)
+    autograded = course / "autograded" / student_id / chapter / f"{chapter}.ipynb"
     if not result["success"] or not autograded.is_file():
         return {"ok": False, "reason": summarize_failure(result.get("error", "") + result.get("log", ""))}
-    nb = nbformat.read(autograded, as_version=4)
+    nb = for_display(nbformat.read(autograded, as_version=4), release, student)
     truncate_outputs(nb)
     explain_timeouts(nb, task["cell_timeout"])
     nbformat.write(nb, autograded)
-    feedback = api.generate_feedback(chapter, student, force=True)
-    html = course / "feedback" / student / chapter / f"{chapter}.html"
+    feedback = api.generate_feedback(chapter, student_id, force=True)
+    html = course / "feedback" / student_id / chapter / f"{chapter}.html"
     if not feedback["success"] or not html.is_file():
         return {"ok": False, "reason": "feedback could not be generated: "
                 + summarize_failure(feedback.get("error", "") + feedback.get("log", ""))}

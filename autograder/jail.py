@@ -1,0 +1,257 @@
+"""Start the student's side (``autograder.sandbox``) where it can reach nothing of the grader's.
+
+With bubblewrap (``bwrap``) and root, the process runs:
+
+- in new PID, network, IPC and UTS namespaces: it sees no other process and no network;
+- in a filesystem made of read-only binds of the system, the Python installation and the
+  public part of ``autograder`` (the reference package, the instructor notebooks, the
+  seeded-bug catalog, the course and every other submission do not exist there), a
+  private ``/tmp`` and its own folder, which holds the socket and the submission's cells;
+- as an unprivileged user id of its own, with no capabilities and ``no_new_privs``;
+- under resource limits: address space, CPU time, file size, open files and processes.
+
+Without bwrap or root it is an ordinary child process with a scrubbed environment and the
+same resource limits, which does not hide files: ``isolation()`` says which one is in use.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .wire import Channel
+
+STRONG, WEAK = "bwrap", "process"
+UID_BASE = 100_000
+
+
+@dataclass
+class Limits:
+    memory_mb: int = 4096
+    cpu_seconds: int = 600
+    max_file_mb: int = 64
+    processes: int = 64
+    cell_timeout: float = 120
+
+
+def clean_environment() -> dict:
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib", "PYTHONHASHSEED": "0",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        env[var] = "1"
+    for var, value in os.environ.items():
+        if var.startswith("BACKPROP_") and var.endswith("_DIR"):
+            env[var] = value
+    return env
+
+
+def data_folders() -> list[Path]:
+    """Public data the chapters read, which the sandbox may see (read-only)."""
+    from .data import cache_dir
+
+    folders = [cache_dir()]
+    folders += [Path(v) for k, v in os.environ.items() if k.startswith("BACKPROP_") and k.endswith("_DIR")]
+    return [f.resolve() for f in folders if f.is_dir()]
+
+
+def hidden_folders() -> list[Path]:
+    """Folders inside the visible tree that must not be visible: answers and their variants."""
+    hidden = [Path(__file__).resolve().parent / "mutants"]
+    spec = importlib.util.find_spec("reference")
+    if spec is not None and spec.origin:
+        hidden.append(Path(spec.origin).resolve().parent)
+    return hidden
+
+
+def python_folders() -> list[Path]:
+    """What the interpreter needs: its installation and the virtual environment."""
+    folders = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
+               Path(sys.executable).resolve().parent.parent}
+    return sorted(folders)
+
+
+def bwrap_command(home: Path, uid: int, python: list[str]) -> list[str]:
+    cmd = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+           "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
+    for var, value in clean_environment().items():
+        cmd += ["--setenv", var, value]
+    cmd += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        target = Path("/") / link
+        if target.is_symlink():
+            cmd += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            cmd += ["--ro-bind", str(target), str(target)]
+    made: set[Path] = {Path("/"), Path("/usr"), Path("/etc"), Path("/tmp")}
+
+    def parents(path: Path) -> list[str]:
+        out = []
+        for parent in reversed(path.parents):
+            if parent not in made:
+                made.add(parent)
+                out += ["--perms", "0755", "--dir", str(parent)]
+        return out
+
+    package = Path(__file__).resolve().parent
+    visible = [*python_folders(), package, *data_folders()]
+    for folder in visible:
+        if folder == Path("/usr") or Path("/usr") in folder.parents:
+            continue
+        cmd += parents(folder) + ["--ro-bind", str(folder), str(folder)]
+        made.add(folder)
+    for folder in hidden_folders():
+        if folder.is_dir() and any(folder == v or v in folder.parents for v in visible + [Path("/usr")]):
+            cmd += ["--tmpfs", str(folder)]
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp",
+            "--bind", str(home), "/ipc", "--chdir", "/ipc"]
+    cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+            "--inh-caps=-all", "--bounding-set=-all", "--", *python]
+    return cmd
+
+
+@functools.lru_cache(maxsize=1)
+def isolation() -> str:
+    """``"bwrap"`` when the strong sandbox works on this machine, else ``"process"``."""
+    if os.geteuid() != 0 or not shutil.which("bwrap") or not shutil.which("setpriv"):
+        return WEAK
+    probe = ["bwrap", "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
+             "--dev", "/dev", "--proc", "/proc", "setpriv", f"--reuid={UID_BASE}", f"--regid={UID_BASE}",
+             "--clear-groups", "--no-new-privs", "--", "true"]
+    try:
+        ok = subprocess.run(probe, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return STRONG if ok else WEAK
+
+
+def set_limits(limits: Limits):
+    def apply():
+        import resource
+
+        wanted = {resource.RLIMIT_AS: limits.memory_mb << 20, resource.RLIMIT_CPU: int(limits.cpu_seconds),
+                  resource.RLIMIT_FSIZE: limits.max_file_mb << 20, resource.RLIMIT_NOFILE: 256,
+                  resource.RLIMIT_NPROC: limits.processes, resource.RLIMIT_CORE: 0}
+        for which, value in wanted.items():
+            soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
+    return apply
+
+
+class Sandbox:
+    """One running student process: start it, connect to it, stop it."""
+
+    def __init__(self, home: Path, cells: list[str], limits: Limits):
+        self.home, self.cells, self.limits = Path(home), cells, limits
+        self.proc: subprocess.Popen | None = None
+        self.isolation = isolation()
+
+    def start(self) -> None:
+        if self.home.exists():
+            shutil.rmtree(self.home)
+        self.home.mkdir(parents=True)
+        (self.home / "cells.json").write_text(json.dumps({"cells": self.cells,
+                                                          "cell_timeout": self.limits.cell_timeout}))
+        python = [sys.executable, "-I", "-m", "autograder.sandbox"]
+        if self.isolation == STRONG:
+            uid = UID_BASE + os.getpid()   # unique among live sandboxes: one sandbox per launcher
+            os.chown(self.home, uid, uid)
+            os.chmod(self.home, 0o700)
+            os.chown(self.home / "cells.json", uid, uid)
+            cmd, env, cwd = bwrap_command(self.home, uid, python + ["/ipc"]), clean_environment(), "/"
+            limits = set_limits(Limits(**{**self.limits.__dict__, "memory_mb": self.limits.memory_mb + 256}))
+        else:
+            cmd, env, cwd = python + [str(self.home)], clean_environment(), str(self.home)
+            env["PATH"] = os.environ.get("PATH", env["PATH"])
+            env["HOME"] = env["MPLCONFIGDIR"] = str(self.home)
+            limits = set_limits(self.limits)
+        self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True, preexec_fn=limits)
+
+    def socket_path(self) -> Path:
+        return self.home / "sock"
+
+    def connect(self, timeout: float) -> tuple[Channel, dict]:
+        """Wait until the cells have run; return the connection and the ``ready`` message.
+
+        Raises ``SandboxDied`` if the process ends first, ``TimeoutError`` after ``timeout`` s.
+        """
+        deadline = time.monotonic() + timeout
+        while not self.socket_path().exists():
+            if self.proc.poll() is not None:
+                raise SandboxDied(self.proc.returncode)
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            time.sleep(0.02)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            sock.connect(str(self.socket_path()))
+        except OSError:
+            sock.close()
+            raise SandboxDied(self.proc.poll()) from None
+        channel = Channel(sock)
+        try:
+            header, _ = channel.recv(timeout=max(0.1, deadline - time.monotonic()))
+        except EOFError:
+            channel.close()
+            raise SandboxDied(self.proc.poll()) from None
+        except TimeoutError:
+            channel.close()
+            raise
+        if header.get("op") != "ready":
+            channel.close()
+            raise SandboxDied(self.proc.poll())
+        return channel, header
+
+    def stop(self) -> None:
+        """Kill the process and everything it started."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.kill()
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        if self.isolation == WEAK:
+            kill_user_leftovers(self.home)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+def kill_user_leftovers(home: Path) -> None:
+    """Without namespaces a child may have left its session: kill whatever still runs in ``home``."""
+    try:
+        import psutil
+    except ImportError:
+        return
+    for proc in psutil.process_iter(["cwd"]):
+        try:
+            if proc.info["cwd"] and Path(proc.info["cwd"]).is_relative_to(home):
+                proc.kill()
+        except (psutil.Error, OSError):
+            pass
+
+
+class SandboxDied(RuntimeError):
+    def __init__(self, returncode):
+        super().__init__(f"the process running the submission ended (exit code {returncode})")
+        self.returncode = returncode
