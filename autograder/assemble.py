@@ -1,7 +1,9 @@
 """The two halves of a graded submission.
 
 - ``student_cells``: the submission's own code, which runs in the sandbox
-  (``autograder.sandbox``): every code cell except the tests.
+  (``autograder.sandbox``): every code cell except the tests and the chapter's experiments
+  left as they were released (they only print and plot; skipping them keeps a restart of
+  the sandbox cheap).
 - ``trusted_notebook``: what nbgrader executes. It is the instructor's released notebook,
   cell for cell and with the instructor's metadata, in which each solution code cell is
   replaced by stand-ins for the functions it defines (``autograder.proxy``) and each
@@ -39,9 +41,22 @@ def defined_names(source: str) -> list[str]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
 
 
+def experiments(release) -> list:
+    """The chapter's code cells after the first exercise that are neither exercises nor tests."""
+    out, seen_solution = [], False
+    for cell in release.cells:
+        meta = nbgrader_meta(cell)
+        seen_solution = seen_solution or bool(meta.get("solution"))
+        if cell.cell_type == "code" and seen_solution and not meta.get("solution") and not meta.get("grade") \
+                and "helper" not in str(meta.get("grade_id", "")):
+            out.append(cell)
+    return out
+
+
 def student_cells(release, student) -> list[str]:
-    """Sources of the submission's code cells, in order, without the test cells."""
+    """Sources of the submission's code cells, in order, without tests and untouched experiments."""
     tests = {c.source.strip() for c in release.cells if c.cell_type == "code" and is_test(nbgrader_meta(c))}
+    tests |= {c.source.strip() for c in experiments(release)}
     test_ids = {nbgrader_meta(c).get("grade_id") for c in release.cells if is_test(nbgrader_meta(c))}
     cells = []
     for cell in student.cells:
@@ -69,20 +84,17 @@ def trusted_notebook(release, student):
 
     nb = copy.deepcopy(release)
     theirs = by_grade_id(student)
-    seen_solution = False
+    skipped = {id(c) for c in experiments(nb)}
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
         if cell.cell_type == "code" and meta.get("solution"):
-            seen_solution = True
             names = defined_names(cell.source)
             cell.source = "\n".join(f"{name} = _sandbox.function({name!r})" for name in names) or "pass"
         elif cell.cell_type == "markdown" and meta.get("solution"):
             other = theirs.get(meta.get("grade_id"))
             if other is not None and other.get("cell_type") == "markdown" and isinstance(other.get("source"), str):
                 cell.source = other.source
-        elif cell.cell_type == "code" and seen_solution and not meta.get("grade") \
-                and "helper" not in str(meta.get("grade_id", "")):
-            # an experiment: it is the student's business, not the tests'
+        elif id(cell) in skipped:   # an experiment: it is the student's business, not the tests'
             cell.source = SKIPPED
             cell.metadata.pop("nbgrader", None)
         cell["outputs"] = [] if cell.cell_type == "code" else cell.get("outputs")

@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +123,7 @@ def bwrap_command(home: Path, uid: int, python: list[str]) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def isolation() -> str:
     """``"bwrap"`` when the strong sandbox works on this machine, else ``"process"``."""
-    if os.geteuid() != 0 or not shutil.which("bwrap") or not shutil.which("setpriv"):
+    if os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("bwrap", "setpriv", "prlimit")):
         return WEAK
     probe = ["bwrap", "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
              "--dev", "/dev", "--proc", "/proc", "setpriv", f"--reuid={UID_BASE}", f"--regid={UID_BASE}",
@@ -135,33 +136,25 @@ def isolation() -> str:
     return STRONG if ok else WEAK
 
 
-def set_limits(limits: Limits):
-    def apply():
-        import resource
-
-        wanted = {resource.RLIMIT_AS: limits.memory_mb << 20, resource.RLIMIT_CPU: int(limits.cpu_seconds),
-                  resource.RLIMIT_FSIZE: limits.max_file_mb << 20, resource.RLIMIT_NOFILE: 256,
-                  resource.RLIMIT_NPROC: limits.processes, resource.RLIMIT_CORE: 0}
-        for which, value in wanted.items():
-            soft, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))
-    return apply
+def limit_command(limits: Limits) -> list[str]:
+    """``prlimit`` in front of the command: no ``preexec_fn``, which can deadlock when the
+    launcher has threads (a Jupyter kernel does)."""
+    values = {"as": limits.memory_mb << 20, "cpu": int(limits.cpu_seconds), "fsize": limits.max_file_mb << 20,
+              "nofile": 256, "nproc": limits.processes, "core": 0}
+    return ["prlimit", *[f"--{name}={value}" for name, value in values.items()], "--"]
 
 
 class Sandbox:
     """One running student process: start it, connect to it, stop it."""
 
-    def __init__(self, home: Path, cells: list[str], limits: Limits):
-        self.home, self.cells, self.limits = Path(home), cells, limits
+    def __init__(self, cells: list[str], limits: Limits):
+        # A short path of its own: a Unix socket's path may not be longer than 107 bytes.
+        self.home = Path(tempfile.mkdtemp(prefix="bbh-sandbox-"))
+        self.cells, self.limits = cells, limits
         self.proc: subprocess.Popen | None = None
         self.isolation = isolation()
 
     def start(self) -> None:
-        if self.home.exists():
-            shutil.rmtree(self.home)
-        self.home.mkdir(parents=True)
         (self.home / "cells.json").write_text(json.dumps({"cells": self.cells,
                                                           "cell_timeout": self.limits.cell_timeout}))
         python = [sys.executable, "-I", "-m", "autograder.sandbox"]
@@ -171,15 +164,18 @@ class Sandbox:
             os.chmod(self.home, 0o700)
             os.chown(self.home / "cells.json", uid, uid)
             cmd, env, cwd = bwrap_command(self.home, uid, python + ["/ipc"]), clean_environment(), "/"
-            limits = set_limits(Limits(**{**self.limits.__dict__, "memory_mb": self.limits.memory_mb + 256}))
         else:
             cmd, env, cwd = python + [str(self.home)], clean_environment(), str(self.home)
             env["PATH"] = os.environ.get("PATH", env["PATH"])
             env["HOME"] = env["MPLCONFIGDIR"] = str(self.home)
-            limits = set_limits(self.limits)
+        cmd = limit_command(self.limits) + cmd
+        debug = os.environ.get("BBH_SANDBOX_DEBUG")   # a folder for the sandbox's stderr
+        stderr = open(Path(debug) / f"{self.home.name}.log", "wb") if debug else subprocess.DEVNULL
         self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True, preexec_fn=limits)
+                                     stdout=subprocess.DEVNULL, stderr=stderr,
+                                     start_new_session=True)
+        if debug:
+            stderr.close()
 
     def socket_path(self) -> Path:
         return self.home / "sock"
@@ -232,6 +228,7 @@ class Sandbox:
         self.proc.wait()
         if self.isolation == WEAK:
             kill_user_leftovers(self.home)
+        shutil.rmtree(self.home, ignore_errors=True)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

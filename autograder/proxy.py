@@ -15,8 +15,11 @@ started afresh (its cells run again) for the next call, a few times at most.
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
+import signal
 import warnings
 from pathlib import Path
 
@@ -26,7 +29,7 @@ from .jail import Limits, Sandbox, SandboxDied
 from .wire import WARNINGS, Codec, WireError, describe_exception, rebuild_exception
 
 ENV = "BBH_SANDBOX"
-MAX_RESTARTS = 3
+MAX_RESTARTS = 10
 
 
 class Unavailable(AssertionError):
@@ -44,6 +47,8 @@ class Client:
         self.sandbox: Sandbox | None = None
         self.channel = None
         self.restarts = 0
+        self.pending_restart = False
+        self.worker_sandbox_stopped = False
         self.broken = spec.get("broken", "")   # the worker found the cells could not run
 
     # ----------------------------------------------------------------- connection
@@ -59,15 +64,18 @@ class Client:
             return
         if self.broken:
             raise Unavailable(self.broken)
+        if self.pending_restart:
+            self._start_fresh()
         try:
             self.channel, ready = self._open(self.setup_timeout)
         except (SandboxDied, TimeoutError, OSError, WireError, EOFError) as exc:
+            _debug(f"connect failed: {exc!r}")
             self.broken = self._explain_start_failure(exc)
             raise Unavailable(self.broken) from None
         self._record("event", ready.get("events", []))
 
     def _open(self, timeout: float):
-        if self.sandbox is not None:       # one this client started after a restart
+        if self.worker_sandbox_stopped:    # one this client started after a restart
             return self.sandbox.connect(timeout)
         # the process the worker started: its socket exists, its cells have run
         import socket
@@ -96,23 +104,35 @@ class Client:
                 "could not be tested")
 
     def _restart(self, reason: str) -> None:
-        """Drop the current process; the next call starts a fresh one."""
+        """Kill the current process; the next call starts a fresh one (a few times at most)."""
+        _debug(f"restart: {reason}")
+        with interrupts_held():
+            self.close()
+            if not self.worker_sandbox_stopped:
+                stop_by_pidfile(Path(self.spec["pidfile"]))
+                self.worker_sandbox_stopped = True
+            self.sandbox = None
+            self.restarts += 1
+            if self.restarts > MAX_RESTARTS:
+                self.broken = (f"{reason}; after {MAX_RESTARTS} restarts of the process that runs your "
+                               "code, the remaining tests were not run")
+            else:
+                self.pending_restart = True
+
+    def _start_fresh(self) -> None:
+        _debug("start fresh")
+        with interrupts_held():
+            self.sandbox = Sandbox(json.loads(Path(self.spec["cells"]).read_text()), Limits(**self.spec["limits"]))
+            self.sandbox.start()
+            self.pending_restart = False
+
+    def close(self) -> None:
+        """Stop the process this client started (the worker stops its own)."""
         if self.channel is not None:
             self.channel.close()
             self.channel = None
-        if self.sandbox is not None and self.sandbox.proc is not None:
+        if self.sandbox is not None:
             self.sandbox.stop()
-        else:
-            stop_by_pidfile(Path(self.spec["pidfile"]))
-        self.restarts += 1
-        if self.restarts > MAX_RESTARTS:
-            self.broken = (f"{reason}; after {MAX_RESTARTS} restarts of the process that runs your "
-                           "code, the remaining tests were not run")
-            return
-        limits = Limits(**self.spec["limits"])
-        home = Path(self.spec["home"]).with_name(f"{Path(self.spec['home']).name}-{self.restarts}")
-        self.sandbox = Sandbox(home, json.loads(Path(self.spec["cells"]).read_text()), limits)
-        self.sandbox.start()
 
     # ----------------------------------------------------------------- calls
 
@@ -186,10 +206,27 @@ class Client:
         self.channel.send(reply, out)
 
 
+def _debug(text: str) -> None:
+    folder = os.environ.get("BBH_SANDBOX_DEBUG")
+    if folder:
+        import time
+        with open(Path(folder) / f"client-{os.getpid()}.log", "a") as fh:
+            fh.write(f"{time.time():.2f} {text}\n")
+
+
+@contextlib.contextmanager
+def interrupts_held():
+    """Hold Ctrl-C (the cell time limit) until the block is done: a half-killed or half-started
+    process would leave the next call waiting on the old one."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def stop_by_pidfile(pidfile: Path) -> None:
     """Kill the process group the worker started (its pid is in ``pidfile``)."""
-    import signal
-
     try:
         pid = int(pidfile.read_text())
         os.killpg(pid, signal.SIGKILL)
@@ -208,6 +245,7 @@ def attach() -> Client:
         if not path:
             raise RuntimeError(f"${ENV} is not set: this notebook is meant to be run by `autograder grade`")
         _client = Client(Path(path))
+        atexit.register(_client.close)
     return _client
 
 

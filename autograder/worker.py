@@ -142,7 +142,7 @@ def start_sandbox(task: dict, work: Path, release, student):
     limits = Limits(memory_mb=task["memory_mb"], cpu_seconds=task["timeout"],
                     max_file_mb=min(64, task["max_file_mb"]), cell_timeout=task["cell_timeout"])
     setup_timeout = max(30.0, task["timeout"] / 3)
-    sandbox = Sandbox(work / "sandbox", cells, limits)
+    sandbox = Sandbox(cells, limits)
     (work / "cells.json").write_text(json.dumps(cells))
     spec = {"home": str(sandbox.home), "events": str(work / "events.jsonl"), "cells": str(work / "cells.json"),
             "pidfile": str(work / "sandbox.pid"), "limits": limits.__dict__, "isolation": sandbox.isolation,
