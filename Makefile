@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 BOOK   := _build/html/index.html
 
-.PHONY: book test setup release browser-deps data-deps bench clean
+.PHONY: book test setup release browser-deps data-deps sandbox-deps bench clean
 
 setup: $(STAMP)
 
@@ -60,8 +60,19 @@ data-deps:
 	  echo "dataset-fashion-mnist could not be installed: Fashion-MNIST parts fall back to digits"; \
 	fi
 
+## bubblewrap, the sandbox student code runs in during grading (Debian/Ubuntu, as root);
+## without it grading still works but does not isolate student code (see README.md).
+sandbox-deps:
+	@if command -v bwrap >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing bubblewrap for the grading sandbox..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1; } || \
+	  echo "bubblewrap could not be installed: grading will not isolate student code"; \
+	else echo "not root or no apt-get: grading will not isolate student code"; fi
+
 ## Every test: references, notebooks, release, grading, the book build and the browser check.
-test: setup browser-deps data-deps
+test: setup browser-deps data-deps sandbox-deps
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 bench: setup data-deps

@@ -156,8 +156,9 @@ def check_readable(sub: Submission) -> None:
     except nbformat.ValidationError as exc:
         sub.problem = f"notebook does not follow the nbformat schema: {exc.message[:160]}"
         return
-    bad = [c.get("metadata", {}).get("nbgrader", {}).get("schema_version") for c in nb.cells
-           if "nbgrader" in c.get("metadata", {})]
+    from .tamper import nbgrader_meta
+
+    bad = [nbgrader_meta(c).get("schema_version") for c in nb.cells if "nbgrader" in c.get("metadata", {})]
     bad = [v for v in bad if v not in (3, None)]
     if bad:
         sub.problem = f"nbgrader metadata with unknown schema_version {bad[0]!r} (expected 3)"
@@ -384,6 +385,8 @@ def write_reports(course: Path, subs: list[Submission], scores: dict) -> None:
         for grade_id, (score, max_score) in entry["cells"].items():
             cell_rows.append([sub.student, sub.chapter, grade_id, fmt(score), fmt(max_score),
                               reason or messages.get(grade_id, "")])
+    flagged = [[sub.student, sub.chapter, what] for sub in subs for what in sub.result.get("suspicious", [])]
+    write_csv(course / "suspicious.csv", ["student", "chapter", "what"], flagged)
     write_csv(course / "grades.csv", ["student", "chapter", "score", "max_score"], rows)
     write_csv(course / "cells.csv", ["student", "chapter", "grade_id", "score", "max_score", "message"],
               cell_rows)
@@ -441,6 +444,16 @@ def summary(subs: list[Submission], scores: dict) -> str:
         lines += ["", f"Not graded ({len(failed)}; each scores 0):"]
         lines += [f"  {s.student}/{s.chapter}: {s.result.get('reason') or s.problem}"
                   for s in sorted(failed, key=lambda s: (s.student, s.chapter))]
+    flagged = sorted((s for s in subs if s.result.get("suspicious")), key=lambda s: (s.student, s.chapter))
+    if flagged:
+        lines += ["", f"Suspicious ({len(flagged)}; graded as usual, worth a look; all in suspicious.csv):"]
+        lines += [f"  {s.student}/{s.chapter}: {'; '.join(s.result['suspicious'][:3])}"
+                  + (f" (+{len(s.result['suspicious']) - 3} more)" if len(s.result["suspicious"]) > 3 else "")
+                  for s in flagged]
+    weak = sorted({s.result.get("isolation") for s in subs} - {None, "bwrap"})
+    if weak:
+        lines += ["", "Warning: student code ran without the bwrap sandbox (run as root with bubblewrap "
+                  "installed for full isolation); see the instructor guide in README.md."]
     lines += ["", "'full' counts full marks on the autograded exercises; written answers score 0 until "
               "graded by hand (nbgrader formgrader)."]
     return "\n".join(lines)

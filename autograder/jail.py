@@ -113,7 +113,8 @@ def bwrap_command(home: Path, uid: int, python: list[str]) -> list[str]:
     for folder in hidden_folders():
         if folder.is_dir() and any(folder == v or v in folder.parents for v in visible + [Path("/usr")]):
             cmd += ["--tmpfs", str(folder)]
-    cmd += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp",
+    cmd += ["--dev", "/dev", "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/dev/shm", "--proc", "/proc",
+            "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp",
             "--bind", str(home), "/ipc", "--chdir", "/ipc"]
     cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
             "--inh-caps=-all", "--bounding-set=-all", "--", *python]
@@ -169,13 +170,11 @@ class Sandbox:
             env["PATH"] = os.environ.get("PATH", env["PATH"])
             env["HOME"] = env["MPLCONFIGDIR"] = str(self.home)
         cmd = limit_command(self.limits) + cmd
-        debug = os.environ.get("BBH_SANDBOX_DEBUG")   # a folder for the sandbox's stderr
-        stderr = open(Path(debug) / f"{self.home.name}.log", "wb") if debug else subprocess.DEVNULL
-        self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=stderr,
-                                     start_new_session=True)
-        if debug:
-            stderr.close()
+        # Until it listens, only the grader's code runs there: what it prints explains a failure
+        # to start. Then it sends its output to /dev/null.
+        with open(self.home / "startup.log", "wb") as stderr:
+            self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
 
     def socket_path(self) -> Path:
         return self.home / "sock"
@@ -188,7 +187,8 @@ class Sandbox:
         deadline = time.monotonic() + timeout
         while not self.socket_path().exists():
             if self.proc.poll() is not None:
-                raise SandboxDied(self.proc.returncode)
+                log = (self.home / "startup.log").read_text(errors="replace").strip().splitlines()
+                raise SandboxFailed(f"exit code {self.proc.returncode}: {log[-1][:300] if log else 'no message'}")
             if time.monotonic() > deadline:
                 raise TimeoutError
             time.sleep(0.02)
@@ -246,6 +246,13 @@ def kill_user_leftovers(home: Path) -> None:
                 proc.kill()
         except (psutil.Error, OSError):
             pass
+
+
+class SandboxFailed(RuntimeError):
+    """The sandbox did not start at all: a problem of the grading machine, not the submission."""
+
+    def __init__(self, detail: str):
+        super().__init__(f"the sandbox for student code could not be started ({detail})")
 
 
 class SandboxDied(RuntimeError):

@@ -20,12 +20,13 @@ import contextlib
 import json
 import os
 import signal
+import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .jail import Limits, Sandbox, SandboxDied
+from .jail import Limits, Sandbox, SandboxDied, SandboxFailed
 from .wire import WARNINGS, Codec, WireError, describe_exception, rebuild_exception
 
 ENV = "BBH_SANDBOX"
@@ -68,8 +69,10 @@ class Client:
             self._start_fresh()
         try:
             self.channel, ready = self._open(self.setup_timeout)
+        except SandboxFailed as exc:
+            self.broken = str(exc)
+            raise Unavailable(self.broken) from None
         except (SandboxDied, TimeoutError, OSError, WireError, EOFError) as exc:
-            _debug(f"connect failed: {exc!r}")
             self.broken = self._explain_start_failure(exc)
             raise Unavailable(self.broken) from None
         self._record("event", ready.get("events", []))
@@ -105,7 +108,6 @@ class Client:
 
     def _restart(self, reason: str) -> None:
         """Kill the current process; the next call starts a fresh one (a few times at most)."""
-        _debug(f"restart: {reason}")
         with interrupts_held():
             self.close()
             if not self.worker_sandbox_stopped:
@@ -120,7 +122,6 @@ class Client:
                 self.pending_restart = True
 
     def _start_fresh(self) -> None:
-        _debug("start fresh")
         with interrupts_held():
             self.sandbox = Sandbox(json.loads(Path(self.spec["cells"]).read_text()), Limits(**self.spec["limits"]))
             self.sandbox.start()
@@ -149,10 +150,11 @@ class Client:
         buffers: list = []
         message = {"op": "call", "name": name, "args": codec.encode(tuple(args), buffers, share=True),
                    "kwargs": codec.encode(tuple(kwargs.items()), buffers, share=True), "errstate": np.geterr()}
+        deadline = time.monotonic() + self.call_timeout   # callbacks included: no endless ping-pong
         try:
             self.channel.send(message, buffers)
             while True:
-                header, bufs = self.channel.recv(timeout=self.call_timeout)
+                header, bufs = self.channel.recv(timeout=max(0.0, deadline - time.monotonic()))
                 codec.apply(header.get("changes", []), bufs)
                 if header.get("op") == "callback":
                     self._answer_callback(codec, header, bufs)
@@ -204,14 +206,6 @@ class Client:
             reply = {"op": "error", "error": describe_exception(exc)}
         reply["changes"] = codec.changes(out)
         self.channel.send(reply, out)
-
-
-def _debug(text: str) -> None:
-    folder = os.environ.get("BBH_SANDBOX_DEBUG")
-    if folder:
-        import time
-        with open(Path(folder) / f"client-{os.getpid()}.log", "a") as fh:
-            fh.write(f"{time.time():.2f} {text}\n")
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ CODE_PATTERNS = [
     (r"\b(checks\.\w+|check_array|check_scalar|check_shape|check_gradient)\s*=(?!=)",
      "replaces a check helper of the tests"),
     (r"\bsys\.modules\b", "edits the loaded modules (sys.modules)"),
-    (r"\bdef\s+__(eq|ne|bool|array__|float)__\b", "defines a comparison or conversion method"),
+    (r"\bdef\s+__(eq|ne|lt|le|gt|ge|bool|array|float|array_ufunc)__\b", "defines a comparison or conversion method"),
     (r"\bos\._exit\b|\bos\.kill\b|\bos\.killpg\b|\bsignal\.signal\b|\bos\.fork\b|\bos\.setsid\b",
      "exits, forks or sends signals"),
     (r"\bsubprocess\b|\bos\.system\b|\bos\.popen\b|\bctypes\b", "runs other programs or native code"),

@@ -25,7 +25,7 @@ import types
 
 import numpy as np
 
-MAX_MESSAGE_BYTES = 512 << 20   # one message, all frames together
+MAX_MESSAGE_BYTES = 256 << 20   # one message, all frames together
 MAX_FRAMES = 100_000
 MAX_DEPTH = 64
 MAX_ITEMS = 1_000_000           # list/dict/iterator entries in one message
@@ -318,8 +318,8 @@ class Codec:
             raise WireError(f"a bad array shape {shape!r}")
         if type(index) is not int or not 0 <= index < len(buffers):
             raise WireError("an array without its data")
-        buf = buffers[index]
-        if len(buf) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        buf = memoryview(buffers[index]).cast("B")
+        if buf.nbytes != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
             raise WireError("an array whose data does not match its shape")
         arr = np.frombuffer(buf, dtype=dtype).reshape(shape).copy()
         if node.get("ro"):
@@ -393,7 +393,7 @@ class Codec:
 PASSED_EXCEPTIONS = {cls.__name__: cls for cls in (
     ArithmeticError, AssertionError, AttributeError, FloatingPointError, ImportError, IndexError,
     KeyError, LookupError, MemoryError, ModuleNotFoundError, NameError, NotImplementedError,
-    OverflowError, RecursionError, RuntimeError, StopIteration, TypeError, UnboundLocalError,
+    OverflowError, RecursionError, RuntimeError, TypeError, UnboundLocalError,
     ValueError, ZeroDivisionError, TimeoutError)}
 
 

@@ -135,7 +135,7 @@ def start_sandbox(task: dict, work: Path, release, student):
     Returns the spec, what the sandbox saw while the cells ran (for the report) and the sandbox.
     """
     from .assemble import student_cells
-    from .jail import Limits, Sandbox, SandboxDied
+    from .jail import Limits, Sandbox, SandboxDied, SandboxFailed
     from .proxy import ENV
 
     cells = student_cells(release, student)
@@ -158,12 +158,13 @@ def start_sandbox(task: dict, work: Path, release, student):
         sandbox.stop()
         spec["broken"] = (f"your notebook's cells did not finish running within {setup_timeout:g} s, so "
                           "its functions could not be tested: is there an endless loop at the top level?")
-        seen.append(f"its cells ran longer than {setup_timeout:g} s")
+    except SandboxFailed:
+        sandbox.stop()
+        raise
     except SandboxDied:
         sandbox.stop()
         spec["broken"] = ("your notebook stopped the process that runs it while its cells ran (os._exit, "
                           "a crash, or running out of memory), so its functions could not be tested")
-        seen.append("its cells ended the process that ran them")
     spec_path = work / "sandbox.json"
     spec_path.write_text(json.dumps(spec))
     os.environ[ENV] = str(spec_path)
@@ -264,8 +265,12 @@ def main(argv=None) -> int:
     os.environ["PYTHONHASHSEED"] = "0"
     ensure_venv_bin_on_path()
     limit_resources(task["memory_mb"], task["max_file_mb"])
+    from .jail import SandboxFailed
+
     try:
         result = run(task)
+    except SandboxFailed as exc:
+        result = {"ok": False, "reason": str(exc)}
     except MemoryError:
         result = {"ok": False, "reason": f"ran out of memory (limit {task['memory_mb']} MB)"}
     except Exception as exc:  # a report line, never a crash of the batch
