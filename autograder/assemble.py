@@ -24,7 +24,7 @@ BOOTSTRAP = ("# Grading: the functions below run in a separate process (autograd
              "from autograder.proxy import attach as _attach_sandbox\n"
              "_sandbox = _attach_sandbox()")
 SKIPPED = "# (this cell of the chapter is not run during grading)"
-MAGIC = re.compile(r"^\s*[%!].*$", re.M)
+MAGIC = re.compile(r"^\s*[%!].*$", re.MULTILINE)
 
 
 def is_test(meta: dict) -> bool:

@@ -123,17 +123,23 @@ def bwrap_command(home: Path, uid: int, python: list[str]) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def isolation() -> str:
-    """``"bwrap"`` when the strong sandbox works on this machine, else ``"process"``."""
+    """``"bwrap"`` when the strong sandbox works on this machine, else ``"process"``.
+
+    The probe starts the very jail a submission gets and imports NumPy in it.
+    """
     if os.geteuid() != 0 or not all(shutil.which(tool) for tool in ("bwrap", "setpriv", "prlimit")):
         return WEAK
-    probe = ["bwrap", "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/",
-             "--dev", "/dev", "--proc", "/proc", "setpriv", f"--reuid={UID_BASE}", f"--regid={UID_BASE}",
-             "--clear-groups", "--no-new-privs", "--", "true"]
+    home = Path(tempfile.mkdtemp(prefix="bbh-probe-"))
     try:
-        ok = subprocess.run(probe, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, timeout=30).returncode == 0
+        uid = UID_BASE + os.getpid()
+        os.chown(home, uid, uid)
+        cmd = limit_command(Limits()) + bwrap_command(home, uid, [sys.executable, "-I", "-c", "import numpy"])
+        ok = subprocess.run(cmd, env=clean_environment(), cwd="/", stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         ok = False
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
     return STRONG if ok else WEAK
 
 

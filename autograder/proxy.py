@@ -57,8 +57,7 @@ class Client:
     def _record(self, kind: str, items) -> None:
         if items:
             with open(self.events_path, "a", encoding="utf-8") as fh:
-                for item in items:
-                    fh.write(json.dumps({"kind": kind, "text": str(item)[:300]}) + "\n")
+                fh.writelines(json.dumps({"kind": kind, "text": str(item)[:300]}) + "\n" for item in items)
 
     def _connect(self) -> None:
         if self.channel is not None:
@@ -243,4 +242,4 @@ def attach() -> Client:
     return _client
 
 
-__all__ = ["attach", "Client", "Unavailable", "describe_exception"]
+__all__ = ["Client", "Unavailable", "attach", "describe_exception"]

@@ -146,7 +146,13 @@ class Server:
     def call(self, channel, header: dict, buffers: list) -> None:
         import numpy as np
 
-        from .wire import WARNINGS, Codec, WireError, describe_exception, rebuild_exception
+        from .wire import (
+            WARNINGS,
+            Codec,
+            WireError,
+            describe_exception,
+            rebuild_exception,
+        )
 
         codec = Codec(allow_functions=False)
         name = str(header.get("name", ""))

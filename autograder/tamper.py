@@ -62,7 +62,7 @@ def compare_cells(release, student) -> list[str]:
     for cell in release.cells:
         meta = nbgrader_meta(cell)
         gid = meta.get("grade_id")
-        if not gid or not (meta.get("grade") or meta.get("locked")):
+        if not gid:
             continue
         theirs = by_id.get(gid)
         if not theirs:

@@ -94,8 +94,10 @@ class Channel:
                 self.sock.settimeout(None)
             try:
                 chunk = self.sock.recv(min(n - got, 1 << 20))
-            except socket.timeout:
+            except TimeoutError:
                 raise TimeoutError from None
+            except (ConnectionResetError, BrokenPipeError):
+                raise EOFError from None
             if not chunk:
                 raise EOFError
             chunks.append(chunk)

@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from grading_helpers import cells, grades, read_csv, write_submission
 
 from autograder.grade import grade
 from autograder.jail import STRONG, isolation
 from autograder.mutants.adversarial import CHAPTER, catalog, honest
 from autograder.paths import REPO
-from grading_helpers import cells, grades, read_csv, write_submission
 
 TIMEOUT = 90       # per notebook
 CELL_TIMEOUT = 10

@@ -14,8 +14,8 @@ its own grading, 5 the tests as they run, 6 the grader's own process.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from . import submission
 
@@ -37,10 +37,11 @@ class Attack:
     strong_only: bool = False   # only safe to run inside the bwrap sandbox (it signals every process it can)
 
 
-def wrong(extra_first: str = "", extra_last: str = "", **overrides):
-    """Chapter 2 with wrong functions, ``extra_first`` prepended to the first solution cell and
-    ``extra_last`` appended to the last one."""
-    cells = dict(WRONG, **overrides)
+def wrong(extra_first: str = "", extra_last: str = "", extra_each: str = "", **overrides):
+    """Chapter 2 with wrong functions, ``extra_first`` prepended to the first solution cell,
+    ``extra_last`` appended to the last one and ``extra_each`` appended to every one (so that
+    what it defines replaces the wrong functions before any test runs)."""
+    cells = {name: source + extra_each for name, source in dict(WRONG, **overrides).items()}
     cells["numerical_gradient"] = extra_first + cells["numerical_gradient"]
     cells["check_gradients"] = cells["check_gradients"] + extra_last
     return submission(CHAPTER, cells)
@@ -106,24 +107,24 @@ from reference import numerical_gradient, relative_error, check_gradients
 SEARCH_DISK = """
 import os, glob, json
 from autograder.paths import REPO
-_found = []
-for _root in (str(REPO), "/", os.path.expanduser("~"), "..", "../..", "../../.."):
-    for _pattern in ("**/reference/gradcheck.py", "**/solutions/**/*.ipynb", "**/source/**/*.ipynb",
-                     "**/mutants/ch02.py"):
-        try:
-            _found += glob.glob(os.path.join(_root, _pattern), recursive=True)[:5]
-        except Exception:
-            pass
-for _path in _found:
-    try:
-        if _path.endswith(".py"):
-            exec(open(_path).read(), globals())
-        else:
-            for _cell in json.load(open(_path))["cells"]:
-                if "BEGIN SOLUTION" in "".join(_cell["source"]):
-                    exec("".join(_cell["source"]), globals())
-    except Exception:
-        pass
+def _run_answers(root):
+    for pattern in ("**/reference/gradcheck.py", "**/mutants/ch02.py", "**/solutions/**/*.ipynb",
+                    "**/source/**/*.ipynb"):
+        for path in glob.glob(os.path.join(root, pattern), recursive=True)[:5]:
+            try:
+                if path.endswith(".py"):
+                    exec(open(path).read(), globals())
+                else:
+                    for cell in json.load(open(path))["cells"]:
+                        if "BEGIN SOLUTION" in "".join(cell["source"]):
+                            exec("".join(cell["source"]), globals())
+                return True
+            except Exception:
+                pass
+    return False
+for _root in (str(REPO), "..", "../..", "../../..", os.path.expanduser("~"), "/tmp", "/work", "/srv", "/home"):
+    if _run_answers(_root):
+        break
 """
 
 # --------------------------------------------------------------------------- 3. the notebook
@@ -357,9 +358,8 @@ def catalog() -> list[Attack]:
         Attack("patch_check_helpers", 1, lambda t: wrong(extra_last=PATCH_CHECKS), "replaces a check helper"),
         Attack("patch_imports_on_arrival", 1, lambda t: wrong(extra_first=IMPORT_HOOK),
                "replaces Python's import function"),
-        Attack("import_reference", 2, lambda t: wrong(extra_last=IMPORT_REFERENCE), "reference"),
-        Attack("search_disk_for_answers", 2, lambda t: with_cell(wrong(), SEARCH_DISK, position=3),
-               "reaches for the grader's files"),
+        Attack("import_reference", 2, lambda t: wrong(extra_each=IMPORT_REFERENCE), "reference"),
+        Attack("search_disk_for_answers", 2, lambda t: wrong(extra_each=SEARCH_DISK), "reaches for the grader's files"),
         Attack("delete_tests", 3, delete_tests, "deleted or renamed the cell"),
         Attack("weaken_tests", 3, weaken_tests, "edited the locked cell"),
         Attack("forge_metadata", 3, forge_metadata, "changed the nbgrader metadata"),
@@ -374,7 +374,7 @@ def catalog() -> list[Attack]:
                "rewrites the code of later cells"),
         Attack("always_equal_objects", 5, lambda t: submission(CHAPTER, dict(ALWAYS_EQUAL)),
                "defines a comparison or conversion method"),
-        Attack("only_when_graded", 5, lambda t: wrong(extra_last=GRADED_ONLY), "checks whether it is being graded"),
+        Attack("only_when_graded", 5, lambda t: wrong(extra_each=GRADED_ONLY), "checks whether it is being graded"),
         Attack("os_exit_at_top_level", 6, lambda t: wrong(extra_last=OS_EXIT), "exits, forks or sends signals"),
         Attack("exit_inside_functions", 6, lambda t: submission(CHAPTER, dict(WRONG, **SYS_EXIT_IN_FUNCTION)),
                "exits, forks or sends signals"),
@@ -398,4 +398,4 @@ def honest() -> dict[str, object]:
             "honest_stub": submission(CHAPTER, solve=False)}
 
 
-__all__ = ["Attack", "CHAPTER", "catalog", "honest"]
+__all__ = ["CHAPTER", "Attack", "catalog", "honest"]
