@@ -86,7 +86,10 @@ def bwrap_command(home: Path, uid: int, python: list[str]) -> list[str]:
            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
     for var, value in clean_environment().items():
         cmd += ["--setenv", var, value]
-    cmd += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    # The private /tmp first: the installation may live under /tmp (a fresh clone), and its
+    # binds must land on top of it, not under it.
+    cmd += ["--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp",
+            "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
     for link in ("bin", "lib", "lib64", "sbin"):
         target = Path("/") / link
         if target.is_symlink():
@@ -114,7 +117,6 @@ def bwrap_command(home: Path, uid: int, python: list[str]) -> list[str]:
         if folder.is_dir() and any(folder == v or v in folder.parents for v in visible + [Path("/usr")]):
             cmd += ["--tmpfs", str(folder)]
     cmd += ["--dev", "/dev", "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/dev/shm", "--proc", "/proc",
-            "--perms", "1777", "--size", str(256 << 20), "--tmpfs", "/tmp",
             "--bind", str(home), "/ipc", "--chdir", "/ipc"]
     cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
             "--inh-caps=-all", "--bounding-set=-all", "--", *python]
