@@ -11,7 +11,7 @@ import pytest
 from autograder.grade import grade
 from autograder.mutants import catalog, submission
 from conftest import CHAPTERS
-from grading_helpers import autograded_full, cells, grades, write_submission
+from grading_helpers import autograded_full, cells, grades, read_csv, write_submission
 
 ONLY = os.environ.get("MUTANT_CHAPTERS", "").split(",") if os.environ.get("MUTANT_CHAPTERS") else None
 SELECTED = [c for c in CHAPTERS if ONLY is None or c in ONLY]
@@ -98,3 +98,9 @@ def test_seeded_bug_loses_points_and_is_diagnosed(graded, chapter, mutant):
     messages = " | ".join(r["message"] for r in lost)
     assert mutant.message.lower() in messages.lower(), (
         f"{mutant.name}: expected the feedback to say {mutant.message!r}, got: {messages}")
+
+
+def test_honest_answers_are_not_flagged_as_suspicious(graded):
+    """Right or wrong, none of these submissions tampers with anything: none may be flagged."""
+    flagged = [(r["student"], r["chapter"], r["what"]) for r in read_csv(graded / "suspicious.csv")]
+    assert flagged == []
