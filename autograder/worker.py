@@ -1,10 +1,17 @@
 """Grade one submission in its own scratch course: ``python -m autograder.worker TASK.json``.
 
 The grading command starts one worker process per submission (``--jobs`` at a time).
-The worker limits its own resources (inherited by the notebook's kernel), runs nbgrader
-``autograde`` and ``generate_feedback`` in a private copy of the course, and writes
-``result.json`` next to the task. It never touches the instructor's gradebook: the
-grading command merges the autograded notebook into it afterwards, one at a time.
+The worker limits its own resources (inherited by the notebook's kernel), then:
+
+1. notes what the submission changed or tries (``autograder.tamper``);
+2. runs the submission's code in the sandbox (``autograder.jail``, ``autograder.sandbox``);
+3. runs nbgrader ``autograde`` on the instructor's notebook with stand-ins for the student's
+   functions (``autograder.assemble``, ``autograder.proxy``), then ``generate_feedback``,
+   in a private copy of the course;
+4. writes ``result.json`` next to the task.
+
+It never touches the instructor's gradebook: the grading command merges the autograded
+notebook into it afterwards, one at a time.
 """
 from __future__ import annotations
 

@@ -151,7 +151,7 @@ def test_an_endless_cell_is_interrupted(graded_class):
 
 def test_a_function_that_ignores_interrupts_only_costs_what_calls_it(graded_class):
     """Its process is killed and started afresh; exercises that never call it keep their points."""
-    _, course, subs = graded_class
+    _, course, _ = graded_class
     rows = cells(course)
     for grade_id in ("test_numerical_gradient", "test_numerical_gradient_edge", "test_check_gradients"):
         assert float(rows[("stubborn", CH, grade_id)]["score"]) == 0
