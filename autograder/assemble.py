@@ -55,15 +55,15 @@ def experiments(release) -> list:
 
 def student_cells(release, student) -> list[str]:
     """Sources of the submission's code cells, in order, without tests and untouched experiments."""
-    tests = {c.source.strip() for c in release.cells if c.cell_type == "code" and is_test(nbgrader_meta(c))}
-    tests |= {c.source.strip() for c in experiments(release)}
+    skipped = {c.source.strip() for c in release.cells if c.cell_type == "code" and is_test(nbgrader_meta(c))}
+    skipped |= {c.source.strip() for c in experiments(release)}
     test_ids = {nbgrader_meta(c).get("grade_id") for c in release.cells if is_test(nbgrader_meta(c))}
     cells = []
     for cell in student.cells:
         if cell.get("cell_type") != "code" or not isinstance(cell.get("source"), str):
             continue
         meta = nbgrader_meta(cell)
-        if cell.source.strip() in tests or (is_test(meta) and meta.get("grade_id") in test_ids):
+        if cell.source.strip() in skipped or (is_test(meta) and meta.get("grade_id") in test_ids):
             continue
         cells.append(cell.source)
     return cells
@@ -107,9 +107,8 @@ def trusted_notebook(release, student):
 def for_display(graded, release, student):
     """The graded notebook as the student should see it: their code, the chapter's text."""
     theirs = by_grade_id(student)
-    originals = [c for c in release.cells]
     cells = graded.cells[1:] if graded.cells and graded.cells[0].source == BOOTSTRAP else graded.cells
-    for cell, original in zip(cells, originals):
+    for cell, original in zip(cells, release.cells):
         meta = nbgrader_meta(original)
         if cell.cell_type == "code" and meta.get("solution"):
             other = theirs.get(meta.get("grade_id"))
