@@ -30,16 +30,20 @@ release: setup
 
 MATHJAX := $(VENV)/share/mathjax/package/es5/tex-mml-chtml.js
 
+# $(call apt_install,PACKAGE,WHAT FOR,WHAT HAPPENS WITHOUT IT): install a Debian package when
+# run as root with apt-get (updating the package lists once if needed), else say what is lost.
+apt_install = if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing $(1) $(2)..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null 2>&1; } || \
+	  echo "$(1) could not be installed: $(3)"; \
+	else echo "not root or no apt-get: $(3)"; fi
+
 ## Headless Chromium and a local MathJax for the browser test (Debian/Ubuntu, as root);
 ## the test is skipped with a message where either is missing.
 browser-deps: $(MATHJAX)
 	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing chromium for the browser test..."; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } || \
-	  echo "chromium could not be installed: the browser test will be skipped"; \
-	else echo "not root or no apt-get: the browser test will be skipped"; fi
+	else $(call apt_install,chromium,for the browser test,the browser test will be skipped); fi
 
 # The book loads MathJax from its CDN; the browser test serves this copy in its place.
 $(MATHJAX):
@@ -53,23 +57,13 @@ $(MATHJAX):
 ## benchmark); without it those parts fall back to the bundled digits and say so.
 data-deps:
 	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Debian's dataset-fashion-mnist..."; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || \
-	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1; } || \
-	  echo "dataset-fashion-mnist could not be installed: Fashion-MNIST parts fall back to digits"; \
-	fi
+	else $(call apt_install,dataset-fashion-mnist,for chapter 8,Fashion-MNIST parts fall back to digits); fi
 
 ## bubblewrap, the sandbox student code runs in during grading (Debian/Ubuntu, as root);
 ## without it grading still works but does not isolate student code (see README.md).
 sandbox-deps:
 	@if command -v bwrap >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing bubblewrap for the grading sandbox..."; \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
-	  { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1; } || \
-	  echo "bubblewrap could not be installed: grading will not isolate student code"; \
-	else echo "not root or no apt-get: grading will not isolate student code"; fi
+	else $(call apt_install,bubblewrap,for the grading sandbox,grading will not isolate student code); fi
 
 ## Every test: references, notebooks, release, grading, the book build and the browser check.
 test: setup browser-deps data-deps sandbox-deps
