@@ -200,26 +200,10 @@ class Sandbox:
             if time.monotonic() > deadline:
                 raise TimeoutError
             time.sleep(0.02)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
         try:
-            sock.connect(str(self.socket_path()))
-        except OSError:
-            sock.close()
+            return handshake(self.socket_path(), max(0.1, deadline - time.monotonic()))
+        except SandboxDied:
             raise SandboxDied(self.proc.poll()) from None
-        channel = Channel(sock)
-        try:
-            header, _ = channel.recv(timeout=max(0.1, deadline - time.monotonic()))
-        except EOFError:
-            channel.close()
-            raise SandboxDied(self.proc.poll()) from None
-        except TimeoutError:
-            channel.close()
-            raise
-        if header.get("op") != "ready":
-            channel.close()
-            raise SandboxDied(self.proc.poll())
-        return channel, header
 
     def stop(self) -> None:
         """Kill the process and everything it started."""
@@ -234,12 +218,34 @@ class Sandbox:
         except ProcessLookupError:
             pass
         self.proc.wait()
+        self.proc = None   # stopping twice must not signal a process group that reused the pid
         if self.isolation == WEAK:
             kill_user_leftovers(self.home)
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+
+def handshake(path: Path, timeout: float) -> tuple[Channel, dict]:
+    """Connect to a sandbox's socket and read its ``ready`` message (``SandboxDied`` if it is gone)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        raise SandboxDied(None) from None
+    channel = Channel(sock)
+    try:
+        header, _ = channel.recv(timeout=timeout)
+    except EOFError:
+        channel.close()
+        raise SandboxDied(None) from None
+    except TimeoutError:
+        channel.close()
+        raise
+    if header.get("op") != "ready":
+        channel.close()
+        raise SandboxDied(None)
+    return channel, header
 
 
 def kill_user_leftovers(home: Path) -> None:

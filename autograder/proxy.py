@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .jail import Limits, Sandbox, SandboxDied, SandboxFailed
+from .jail import Limits, Sandbox, SandboxDied, SandboxFailed, handshake
 from .wire import WARNINGS, Codec, WireError, describe_exception, rebuild_exception
 
 ENV = "BBH_SANDBOX"
@@ -54,10 +54,11 @@ class Client:
 
     # ----------------------------------------------------------------- connection
 
-    def _record(self, kind: str, items) -> None:
-        if items:
+    def _record(self, events) -> None:
+        """Append what the sandbox saw to the events file the worker reads."""
+        if events:
             with open(self.events_path, "a", encoding="utf-8") as fh:
-                fh.writelines(json.dumps({"kind": kind, "text": str(item)[:300]}) + "\n" for item in items)
+                fh.writelines(json.dumps({"text": str(event)[:300]}) + "\n" for event in events)
 
     def _connect(self) -> None:
         if self.channel is not None:
@@ -72,38 +73,14 @@ class Client:
             self.broken = str(exc)
             raise Unavailable(self.broken) from None
         except (SandboxDied, TimeoutError, OSError, WireError, EOFError) as exc:
-            self.broken = self._explain_start_failure(exc)
+            self.broken = start_failure(exc, self.setup_timeout)
             raise Unavailable(self.broken) from None
-        self._record("event", ready.get("events", []))
+        self._record(ready.get("events", []))
 
     def _open(self, timeout: float):
         if self.worker_sandbox_stopped:    # one this client started after a restart
             return self.sandbox.connect(timeout)
-        # the process the worker started: its socket exists, its cells have run
-        import socket
-
-        from .wire import Channel
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(timeout)
-        try:
-            sock.connect(str(Path(self.spec["home"]) / "sock"))
-        except OSError:
-            sock.close()
-            raise SandboxDied(None) from None
-        channel = Channel(sock)
-        header, _ = channel.recv(timeout=timeout)
-        if header.get("op") != "ready":
-            channel.close()
-            raise SandboxDied(None)
-        return channel, header
-
-    def _explain_start_failure(self, exc) -> str:
-        if isinstance(exc, TimeoutError):
-            return (f"your notebook's cells did not finish running within {self.setup_timeout:g} s, so its "
-                    "functions could not be tested: is there an endless loop at the top level of a cell?")
-        return ("your notebook stopped the process that runs it while its cells ran (os._exit, "
-                "sys.exit outside a function, a crash, or running out of memory), so its functions "
-                "could not be tested")
+        return handshake(Path(self.spec["home"]) / "sock", timeout)   # the worker's: its cells have run
 
     def _restart(self, reason: str) -> None:
         """Kill the current process; the next call starts a fresh one (a few times at most)."""
@@ -173,7 +150,7 @@ class Client:
         except WireError as exc:
             self._restart(f"{name}() sent a malformed answer")
             raise AssertionError(f"{name}() answered with something that is not plain data ({exc})") from None
-        self._record("event", header.get("events", []))
+        self._record(header.get("events", []))
         for category, text in header.get("warnings", [])[:20]:
             warnings.warn(str(text), WARNINGS.get(category, UserWarning), stacklevel=3)
         if header.get("op") == "return":
@@ -205,6 +182,16 @@ class Client:
             reply = {"op": "error", "error": describe_exception(exc)}
         reply["changes"] = codec.changes(out)
         self.channel.send(reply, out)
+
+
+def start_failure(exc: BaseException, setup_timeout: float) -> str:
+    """What a student reads when their notebook's cells could not be run to the end."""
+    if isinstance(exc, TimeoutError):
+        return (f"your notebook's cells did not finish running within {setup_timeout:g} s, so its "
+                "functions could not be tested: is there an endless loop at the top level of a cell?")
+    return ("your notebook stopped the process that runs it while its cells ran (os._exit, "
+            "sys.exit outside a function, a crash, or running out of memory), so its functions "
+            "could not be tested")
 
 
 @contextlib.contextmanager

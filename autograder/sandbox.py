@@ -126,8 +126,8 @@ def run_cells(shell, cells: list[str], cell_timeout: float) -> list[str]:
 
 
 class Server:
-    def __init__(self, home: Path, shell, watcher: Watcher, ready: dict):
-        self.home, self.shell, self.watcher, self.ready = home, shell, watcher, ready
+    def __init__(self, shell, watcher: Watcher, ready: dict):
+        self.shell, self.watcher, self.ready = shell, watcher, ready
 
     def serve(self, channel) -> None:
         from .wire import WireError
@@ -234,8 +234,7 @@ def main(argv=None) -> int:
     sys.addaudithook(watcher)
     shell = make_shell()
     errors = run_cells(shell, spec["cells"], float(spec["cell_timeout"]))
-    defined = sorted(k for k, v in shell.user_ns.items() if callable(v) and not k.startswith("_"))
-    server = Server(home, shell, watcher, {"errors": errors, "defined": defined[:500]})
+    server = Server(shell, watcher, {"errors": errors})
     while True:
         conn, _ = listener.accept()
         channel = Channel(conn)

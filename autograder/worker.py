@@ -143,7 +143,7 @@ def start_sandbox(task: dict, work: Path, release, student):
     """
     from .assemble import student_cells
     from .jail import Limits, Sandbox, SandboxDied, SandboxFailed
-    from .proxy import ENV
+    from .proxy import ENV, start_failure
 
     cells = student_cells(release, student)
     limits = Limits(memory_mb=task["memory_mb"], cpu_seconds=task["timeout"],
@@ -161,17 +161,12 @@ def start_sandbox(task: dict, work: Path, release, student):
         channel, ready = sandbox.connect(setup_timeout)
         channel.close()
         seen += [f"tried: {e}" for e in ready.get("events", [])]
-    except TimeoutError:
-        sandbox.stop()
-        spec["broken"] = (f"your notebook's cells did not finish running within {setup_timeout:g} s, so "
-                          "its functions could not be tested: is there an endless loop at the top level?")
     except SandboxFailed:
         sandbox.stop()
         raise
-    except SandboxDied:
-        sandbox.stop()
-        spec["broken"] = ("your notebook stopped the process that runs it while its cells ran (os._exit, "
-                          "a crash, or running out of memory), so its functions could not be tested")
+    except (TimeoutError, SandboxDied) as exc:
+        sandbox.stop()   # the stand-ins will only report this; no need to let the cells run on
+        spec["broken"] = start_failure(exc, setup_timeout)
     spec_path = work / "sandbox.json"
     spec_path.write_text(json.dumps(spec))
     os.environ[ENV] = str(spec_path)
@@ -189,8 +184,8 @@ def run(task: dict) -> dict:
     submitted = course / "submitted" / student_id / chapter / f"{chapter}.ipynb"
     release = nbformat.read(task["release"], as_version=4)
     student = nbformat.read(submitted, as_version=4)
-    own_code = [c.source for c in student.cells if c.get("cell_type") == "code"
-                and c.source.strip() not in {r.source.strip() for r in release.cells}]
+    released = {r.source.strip() for r in release.cells}
+    own_code = [c.source for c in student.cells if c.get("cell_type") == "code" and c.source.strip() not in released]
     suspicious = compare_cells(release, student) + scan_code(own_code)
     nbformat.write(trusted_notebook(release, student), submitted)
     spec, seen, sandbox = start_sandbox(task, course, release, student)
