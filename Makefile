@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 BOOK   := _build/html/index.html
 
-.PHONY: book test setup release browser-deps data-deps sandbox-deps bench clean
+.PHONY: book test setup release student-kit browser-deps data-deps sandbox-deps bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,12 @@ book: setup
 ## Regenerate the student edition chapters/ from the instructor notebooks in solutions/.
 release: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/autograder release
+
+## The students' distribution in _build/student-kit: the committed chapters/, the check helpers
+## and data loaders as an installable package, a README; no solutions, hidden tests or grader.
+## It is what the students' repository (repository.url in _config.yml) holds.
+student-kit: setup
+	$(BIN)/autograder release --student-kit _build/student-kit
 
 MATHJAX := $(VENV)/share/mathjax/package/es5/tex-mml-chtml.js
 

@@ -1,4 +1,4 @@
-"""Command line: ``autograder release [CHAPTER...]`` and ``autograder grade SUBMISSIONS``."""
+"""Command line: ``autograder release``, ``grade``, ``formgrader`` and ``feedback``."""
 from __future__ import annotations
 
 import argparse
@@ -14,6 +14,9 @@ def main(argv=None) -> int:
     rel.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
     rel.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                      help="chapters executed in parallel (default: %(default)s)")
+    rel.add_argument("--student-kit", metavar="DIR",
+                     help="instead, write the students' distribution (the committed chapters, the check "
+                          "helpers, no solutions) to DIR")
 
     gr = sub.add_parser("grade", help="grade SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb (or a flat folder or zip)")
     gr.add_argument("submissions", help="folder or zip of submissions")
@@ -27,28 +30,62 @@ def main(argv=None) -> int:
     gr.add_argument("--memory", type=int, default=4096, help="memory limit per notebook in MB (default: %(default)s)")
     gr.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    fg = sub.add_parser("formgrader", help="grade written answers by hand: nbgrader's formgrader on the workspace")
+    fg.add_argument("--course", default="course", help="course workspace (default: ./course)")
+    fg.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: a free one)")
+
+    fb = sub.add_parser("feedback", help="rewrite feedback, grades.csv and cells.csv from the gradebook "
+                                         "(after manual grading; runs no code)")
+    fb.add_argument("--course", default="course", help="course workspace (default: ./course)")
+    fb.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in the workspace)")
+
     args = parser.parse_args(argv)
-    if args.command == "grade":
-        from .grade import GradingError, grade
+    from .grade import GradingError
+    from .release import ReleaseError
+    from .student_kit import StudentKitError
 
-        try:
-            grade(args.submissions, course=args.course, jobs=args.jobs, db_url=args.db, force=args.force,
-                  timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory,
-                  progress=not args.no_progress)
-        except GradingError as exc:
-            print(f"autograder grade: {exc}", file=sys.stderr)
-            return 2
-        return 0
-    if args.command == "release":
-        from .release import ReleaseError, release
+    try:
+        return run(args)
+    except (GradingError, FileNotFoundError) as exc:   # bad input: say what is wrong
+        print(f"autograder {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (ReleaseError, StudentKitError) as exc:
+        print(f"autograder {args.command}: {exc}", file=sys.stderr)
+        return 1
 
-        try:
-            release(args.chapters, jobs=args.jobs)
-        except ReleaseError as exc:
-            print(f"autograder release: {exc}", file=sys.stderr)
-            return 1
+
+def run(args) -> int:
+    """Carry out one parsed command; its own errors (bad input) propagate to ``main``."""
+    from pathlib import Path
+
+    if args.command == "formgrader":
+        from .formgrader import serve
+
+        serve(args.course, port=args.port)
+    elif args.command == "feedback":
+        from .grade import refresh_feedback
+
+        refresh_feedback(args.course, db_url=args.db)
+    elif args.command == "grade":
+        from .grade import grade
+
+        subs = grade(args.submissions, course=args.course, jobs=args.jobs, db_url=args.db, force=args.force,
+                     timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory,
+                     progress=not args.no_progress)
+        lost = sum(sub.grading_failure for sub in subs)
+        if lost:
+            print(f"autograder grade: {lost} submissions could not be graded because of the grading machine; "
+                  "run the same command again (see regrade.csv)", file=sys.stderr)
+            return 3
+    elif args.student_kit:
+        from .student_kit import build_student_kit
+
+        build_student_kit(Path(args.student_kit), args.chapters or None)
+    else:
+        from .release import release
+
+        release(args.chapters, jobs=args.jobs)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

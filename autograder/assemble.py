@@ -7,7 +7,7 @@
 - ``trusted_notebook``: what nbgrader executes. It is the instructor's released notebook,
   cell for cell and with the instructor's metadata, in which each solution code cell is
   replaced by stand-ins for the functions it defines (``autograder.proxy``) and each
-  written answer is the student's text. The submission's test cells, metadata and outputs
+  written answer is the student's text, sanitized (``autograder.sanitize``). The submission's test cells, metadata and outputs
   are not used, so deleting or editing them changes nothing.
 - ``for_display``: after grading, the student's code goes back into the solution cells,
   so that the feedback and formgrader show what the student wrote.
@@ -18,6 +18,7 @@ import ast
 import copy
 import re
 
+from .sanitize import sanitize_markdown
 from .tamper import nbgrader_meta
 
 BOOTSTRAP = ("# Grading: the functions below run in a separate process (autograder.proxy).\n"
@@ -93,7 +94,7 @@ def trusted_notebook(release, student):
         elif cell.cell_type == "markdown" and meta.get("solution"):
             other = theirs.get(meta.get("grade_id"))
             if other is not None and other.get("cell_type") == "markdown" and isinstance(other.get("source"), str):
-                cell.source = other.source
+                cell.source = sanitize_markdown(other.source)   # formgrader and feedback render it
         elif id(cell) in skipped:   # an experiment: it is the student's business, not the tests'
             cell.source = SKIPPED
             cell.metadata.pop("nbgrader", None)

@@ -12,10 +12,14 @@ Only NumPy is needed, so a student notebook can use this module on its own.
 """
 from __future__ import annotations
 
+import copy
+import types
 import warnings
 from typing import Callable, Mapping
 
 import numpy as np
+
+from .contract import PARAMETERS, argument_names, changed_in_place, first_difference, may_change
 
 __all__ = [
     "call",
@@ -23,8 +27,8 @@ __all__ = [
     "check_scalar",
     "check_shape",
     "check_gradient",
-    "numerical_gradient_reference",
-    "relative_error_reference",
+    "gradient_by_differences",
+    "max_relative_error",
 ]
 
 RTOL = 1e-6
@@ -32,23 +36,46 @@ ATOL = 1e-9
 
 
 def call(fn: Callable, *args, **kwargs):
-    """Call a student's function with warnings silenced.
+    """Call a student's function with warnings silenced, and check it left its inputs alone.
 
     NumPy's RuntimeWarnings go to stderr, and a graded cell that writes to
     stderr would lose its points even when the answer is right, so warnings
     are suppressed here; a wrong answer is still caught by the comparison.
+
+    A graded function gets copies of the arguments it must not change
+    (``autograder.contract``), and fails if it changed them: the test's own
+    values, from which it computes what it expects, stay as they were. A
+    generator is run to its end here, so that what it does to its inputs counts.
     """
     if not callable(fn):
         raise AssertionError(f"{fn!r} is not a function: did you overwrite its name?")
+    name = getattr(fn, "__name__", "this function")
+    guarded = name in PARAMETERS and not getattr(fn, "_runs_in_sandbox", False)   # stand-ins check it themselves
+    names = argument_names(name, len(args), kwargs.keys())
+    originals, passed = {}, []
+    for value, argument in zip((*args, *kwargs.values()), names):
+        if guarded and not may_change(name, argument, value) and not callable(value):
+            originals[argument] = value
+            value = copy.deepcopy(value)
+        passed.append(value)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            return fn(*args, **kwargs)
+            result = fn(*passed[:len(args)], **dict(zip(kwargs, passed[len(args):])))
+            if guarded and isinstance(result, types.GeneratorType):
+                items = list(result)
+                result = (item for item in items)
         except NotImplementedError:
             raise AssertionError(
-                f"{getattr(fn, '__name__', 'this function')} is not implemented yet: "
+                f"{name} is not implemented yet: "
                 "replace `raise NotImplementedError()` with your code."
             ) from None
+    for value, argument in zip(passed, names):
+        if argument in originals:
+            detail = first_difference(argument, originals[argument], value)
+            if detail is not None:
+                raise AssertionError(changed_in_place(name, argument, detail))
+    return result
 
 
 def _as_array(name: str, got) -> np.ndarray:
@@ -155,45 +182,47 @@ def check_scalar(name: str, got, expected: float, *, rtol: float = RTOL, atol: f
                 rtol=rtol, atol=atol, mistakes=mistakes)
 
 
-def numerical_gradient_reference(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Centered-difference gradient of ``f()`` with respect to ``x`` (changed in place, restored).
+def gradient_by_differences(f: Callable[[], float], x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+    """The tests' own numerical gradient of ``f`` at ``x``: a five-point stencil,
+    ``(−f(x+2h) + 8f(x+h) − 8f(x−h) + f(x−2h)) / 12h``, exact for polynomials up to degree 4.
 
-    This is the tests' own checker, so a student's gradient is never checked
-    with the student's own (possibly wrong) numerical gradient.
+    Deliberately not chapter 2's centred difference (an exercise): the tests' checker must
+    not be an answer. ``f`` takes no arguments and reads ``x``, which is perturbed one entry
+    at a time and restored exactly.
     """
-    grad = np.zeros_like(x, dtype=float)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
+    grad = np.zeros(np.shape(x), dtype=float)
+    for i in np.ndindex(*np.shape(x)):
         old = x[i]
-        x[i] = old + eps
-        f_plus = float(f())
-        x[i] = old - eps
-        f_minus = float(f())
+        values = []
+        for step in (2, 1, -1, -2):
+            x[i] = old + step * h
+            values.append(float(f()))
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * eps)
+        grad[i] = (8 * (values[1] - values[2]) - (values[0] - values[3])) / (12 * h)
     return grad
 
 
-def relative_error_reference(a, b) -> float:
-    """``‖a − b‖ / (‖a‖ + ‖b‖)``, and 0 when both are 0."""
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    denom = np.linalg.norm(a) + np.linalg.norm(b)
-    return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+def max_relative_error(a, b) -> float:
+    """The largest entry-wise difference relative to the largest entries,
+    ``max|a − b| / (max|a| + max|b|)``, and 0 when both are 0 (not chapter 2's exercise,
+    which uses the 2-norm)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = float(np.max(np.abs(a), initial=0.0) + np.max(np.abs(b), initial=0.0))
+    return 0.0 if scale == 0 else float(np.max(np.abs(a - b), initial=0.0) / scale)
 
 
 def check_gradient(name: str, f: Callable[[], float], x: np.ndarray, analytic, *,
-                   tol: float = 1e-7, eps: float = 1e-6) -> float:
-    """Compare an analytic gradient with a centered difference of ``f`` at ``x``.
+                   tol: float = 1e-7, eps: float = 1e-4) -> float:
+    """Compare an analytic gradient with the tests' numerical gradient of ``f`` at ``x``.
 
     ``f`` takes no arguments and reads ``x`` (float64), which is perturbed in
-    place and restored. Returns the relative error; fails above ``tol``.
+    place and restored (``gradient_by_differences`` with step ``eps``). Returns the
+    relative error (``max_relative_error``); fails above ``tol``.
     """
-    numeric = numerical_gradient_reference(f, x, eps)
+    numeric = gradient_by_differences(f, x, eps)
     arr = _as_array(name, analytic)
     check_shape(name, arr, numeric.shape)
-    err = relative_error_reference(arr, numeric)
+    err = max_relative_error(arr, numeric)
     if not err <= tol:
         worst = np.unravel_index(int(np.argmax(np.abs(arr - numeric))), arr.shape) if arr.ndim else ()
         where = f"[{', '.join(str(int(i)) for i in worst)}]" if arr.ndim else ""

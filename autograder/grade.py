@@ -15,6 +15,7 @@ submission is still graded. Grading an unchanged folder again changes nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -47,6 +48,12 @@ class Submission:
     problem: str = ""                  # why it cannot be graded (empty: it can)
     sha: str = ""
     result: dict = field(default_factory=dict)
+    retried: bool = False              # graded a second time after a grading failure
+
+    @property
+    def grading_failure(self) -> bool:
+        """Not graded because of the grading machine: to regrade, never a zero."""
+        return bool(self.result.get("grading_failure"))
 
     @property
     def key(self) -> str:
@@ -242,6 +249,42 @@ def make_template_db(course: Path, db_url: str, chapters: list[str]) -> Path:
 # --------------------------------------------------------------------------- grading one submission
 
 
+def ensure_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stop_leftovers(work_root: Path) -> None:
+    """Kill what an earlier, killed run left running in ``work_root`` (workers, their kernels)."""
+    import psutil
+
+    for proc in psutil.process_iter(["cwd"]):
+        try:
+            if proc.info["cwd"] and Path(proc.info["cwd"]).is_relative_to(work_root):
+                proc.kill()
+        except (psutil.Error, OSError):
+            pass
+
+
+@contextlib.contextmanager
+def course_lock(course: Path):
+    """One grading run per course workspace at a time."""
+    import fcntl
+
+    with open(course / ".grading.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise GradingError(f"{course}: another `autograder grade` is running on this course workspace "
+                               f"(pid {fh.read().strip() or '?'}); wait for it to finish") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+
+
 def kill_tree(proc: subprocess.Popen) -> None:
     """Kill a worker, its kernel and anything they started."""
     import signal
@@ -266,9 +309,9 @@ def kill_tree(proc: subprocess.Popen) -> None:
 
 def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -> dict:
     """Run a worker on one submission; return its result (``ok``, ``cells`` or ``reason``)."""
-    work = course / ".work" / sub.student / sub.chapter
-    if work.exists():
-        shutil.rmtree(work)
+    # A folder of its own for every attempt: whatever a killed attempt left running cannot
+    # write into the next one's.
+    work = Path(tempfile.mkdtemp(prefix=f"{sub.chapter}-", dir=ensure_dir(course / ".work" / sub.student)))
     submitted = work / "submitted" / sub.student / sub.chapter
     submitted.mkdir(parents=True)
     shutil.copy2(sub.path, submitted / f"{sub.chapter}.ipynb")
@@ -291,17 +334,41 @@ def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -
             return {"ok": False, "reason": f"grading took longer than {options['timeout']} s and was stopped"}
         kill_tree(proc)  # leftovers: a kernel or a process the notebook started
     result_file = work / "result.json"
-    if not result_file.is_file():
+    try:
+        result = json.loads(result_file.read_text())
+    except (OSError, ValueError):
         tail = (work / "worker.log").read_text(errors="replace").strip().splitlines()[-1:] or [""]
-        return {"ok": False, "reason": f"the grading process died (exit code {proc.returncode}): {tail[0][:200]}"}
-    return json.loads(result_file.read_text())
+        result = {"ok": False, "grading_failure": True,
+                  "reason": f"the grading process died (exit code {proc.returncode}): {tail[0][:200]}"}
+    return {**result, "work": str(work)}
+
+
+def run_batch(subs: list[Submission], course: Path, template_db: Path, options: dict, jobs: int, done) -> None:
+    """Grade ``subs`` with ``jobs`` workers at a time; fill each ``sub.result`` and call ``done(sub)``
+    in this thread as each one finishes."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(grade_one, sub, course, template_db, options): sub for sub in subs}
+        for future in as_completed(futures):
+            sub = futures[future]
+            try:
+                sub.result = future.result()
+            except Exception as exc:  # a bug of the grader in one task must not stop the others
+                sub.result = {"ok": False, "grading_failure": True,
+                              "reason": f"grader error: {type(exc).__name__}: {exc}"}
+            done(sub)
 
 
 # --------------------------------------------------------------------------- merging into the gradebook
 
 
-def merge(sub: Submission, course: Path, db_url: str) -> None:
-    """Record one graded (or failed) submission in the gradebook and the course folders."""
+def merge(sub: Submission, course: Path, db_url: str, same_file_as_before: bool = False) -> None:
+    """Record one graded (or failed) submission in the gradebook and the course folders.
+
+    The submission itself goes to ``submitted/`` (formgrader lists what is there). Manual
+    grades stay: nbgrader flags a cell with a manual score for review again when it saves new
+    automatic scores, which is right for a changed file; for the same file (``--force``) the
+    flag is cleared again, so nothing graded by hand needs grading twice.
+    """
     import nbformat
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.preprocessors import SaveAutoGrades
@@ -310,6 +377,10 @@ def merge(sub: Submission, course: Path, db_url: str) -> None:
     with Gradebook(db_url) as gb:
         gb.update_or_create_student(sub.student)
         gb.update_or_create_submission(sub.chapter, sub.student)
+    submitted = course / "submitted" / sub.student / sub.chapter / f"{sub.chapter}.ipynb"
+    if sub.path is not None and sub.path.is_file():
+        submitted.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(sub.path, submitted)
     autograded = course / "autograded" / sub.student / sub.chapter / f"{sub.chapter}.ipynb"
     feedback = course / "feedback" / sub.student / f"{sub.chapter}.html"
     if result.get("ok"):
@@ -321,6 +392,13 @@ def merge(sub: Submission, course: Path, db_url: str) -> None:
         resources = {"nbgrader": {"notebook": sub.chapter, "assignment": sub.chapter,
                                   "student": sub.student, "db_url": db_url}}
         SaveAutoGrades().preprocess(nb, resources)
+        if same_file_as_before:
+            with Gradebook(db_url) as gb:
+                notebook = gb.find_submission_notebook(sub.chapter, sub.chapter, sub.student)
+                for grade in notebook.grades:
+                    if grade.manual_score is not None:
+                        grade.needs_manual_grade = False
+                gb.db.commit()
         return
     autograded.unlink(missing_ok=True)
     with Gradebook(db_url) as gb:
@@ -368,28 +446,64 @@ def gradebook_scores(db_url: str, subs: list[Submission]) -> dict:
                                    "cells": {name: (0.0, g.max_score) for name, g in cells.items()}}
                 continue
             scores[sub.key] = {"score": notebook.score, "max_score": notebook.max_score, "manual": manual,
-                               "cells": {g.name: (g.score, g.max_score) for g in notebook.grades}}
+                               "cells": {g.name: (g.score, g.max_score) for g in notebook.grades},
+                               "by_hand": {g.name: hand_note(gb, g, sub) for g in notebook.grades
+                                           if g.name in manual}}
     return scores
 
 
+def hand_note(gb, grade, sub: Submission) -> str:
+    """What ``cells.csv`` says of a written answer: awaiting grading, or graded, with the comment."""
+    from nbgrader.api import MissingEntry
+
+    if grade.manual_score is None:
+        return f"awaiting manual grading ({grade.max_score:g} points)"
+    try:
+        comment = gb.find_comment(grade.name, sub.chapter, sub.chapter, sub.student).manual_comment
+    except MissingEntry:
+        comment = None
+    return "graded by hand" + (f": {comment.strip()[:MAX_COMMENT]}" if comment and comment.strip() else "")
+
+
+MAX_COMMENT = 300
+
+
 def write_reports(course: Path, subs: list[Submission], scores: dict) -> None:
-    rows, cell_rows = [], []
+    rows, cell_rows, regrade = [], [], []
     for sub in sorted(subs, key=lambda s: (s.student, s.chapter)):
         if sub.chapter == "?":
-            rows.append([sub.student, sub.chapter, 0, 0])
+            rows.append([sub.student, sub.chapter, 0, 0, status(sub)])
             continue
         entry = scores.get(sub.key, {"score": 0.0, "max_score": 0.0, "cells": {}})
-        rows.append([sub.student, sub.chapter, fmt(entry["score"]), fmt(entry["max_score"])])
+        if sub.grading_failure:   # no score at all: a zero would look like the student's
+            rows.append([sub.student, sub.chapter, "", fmt(entry["max_score"]), status(sub)])
+            regrade.append([sub.student, sub.chapter, sub.result.get("reason", "")])
+            continue
+        rows.append([sub.student, sub.chapter, fmt(entry["score"]), fmt(entry["max_score"]), status(sub)])
         messages = {c["grade_id"]: c["message"] for c in sub.result.get("cells", [])}
+        messages.update(entry.get("by_hand", {}))
         reason = "" if sub.result.get("ok") else sub.result.get("reason") or sub.problem
         for grade_id, (score, max_score) in entry["cells"].items():
-            cell_rows.append([sub.student, sub.chapter, grade_id, fmt(score), fmt(max_score),
+            kind = "written" if grade_id in entry.get("manual", ()) else "autograded"
+            cell_rows.append([sub.student, sub.chapter, grade_id, kind, fmt(score), fmt(max_score),
                               reason or messages.get(grade_id, "")])
     flagged = [[sub.student, sub.chapter, what] for sub in subs for what in sub.result.get("suspicious", [])]
     write_csv(course / "suspicious.csv", ["student", "chapter", "what"], flagged)
-    write_csv(course / "grades.csv", ["student", "chapter", "score", "max_score"], rows)
-    write_csv(course / "cells.csv", ["student", "chapter", "grade_id", "score", "max_score", "message"],
+    write_csv(course / "grades.csv", ["student", "chapter", "score", "max_score", "status"], rows)
+    write_csv(course / "regrade.csv", ["student", "chapter", "reason"], regrade)
+    write_csv(course / "cells.csv", ["student", "chapter", "grade_id", "kind", "score", "max_score", "message"],
               cell_rows)
+
+
+def status(sub: Submission) -> str:
+    """One word and a reason: ``graded``, ``not graded: …`` (a zero the submission caused),
+    ``grading failure: …`` (the machine's: regrade) or ``not submitted``."""
+    if sub.grading_failure:
+        return f"grading failure, regrade: {sub.result.get('reason', '')}"
+    if sub.result.get("ok"):
+        return "graded"
+    reason = sub.result.get("reason") or sub.problem
+    return "not submitted" if reason == "not submitted" else f"not graded: {reason}"
 
 
 def write_json_atomic(path: Path, data) -> None:
@@ -422,7 +536,7 @@ def summary(subs: list[Submission], scores: dict) -> str:
               "  most-failed exercise")
     lines += [header, "-" * len(header)]
     for chapter, group in sorted(by_chapter.items()):
-        entries = [scores[s.key] for s in group if s.key in scores]
+        entries = [scores[s.key] for s in group if s.key in scores and not s.grading_failure]
         if not entries:
             continue
         totals = [e["score"] for e in entries]
@@ -439,7 +553,12 @@ def summary(subs: list[Submission], scores: dict) -> str:
         lines.append(f"{chapter:<28}{graded:>7}{statistics.mean(totals):>8.1f}"
                      f"{statistics.median(totals):>8.1f}{max_score:>6g}{full:>6}  {worst}"
                      + (f" ({misses[worst]} of {len(entries)})" if misses else ""))
-    failed = [s for s in subs if not s.result.get("ok")]
+    lost = sorted((s for s in subs if s.grading_failure), key=lambda s: (s.student, s.chapter))
+    if lost:
+        lines += ["", f"GRADING FAILURES ({len(lost)}): not scored, because of a problem of the grading machine, "
+                  "not of the submissions; run the same command again to grade them (listed in regrade.csv):"]
+        lines += [f"  {s.student}/{s.chapter}: {s.result.get('reason', '')}" for s in lost]
+    failed = [s for s in subs if not s.result.get("ok") and not s.grading_failure]
     if failed:
         lines += ["", f"Not graded ({len(failed)}; each scores 0):"]
         lines += [f"  {s.student}/{s.chapter}: {s.result.get('reason') or s.problem}"
@@ -457,6 +576,62 @@ def summary(subs: list[Submission], scores: dict) -> str:
     lines += ["", "'full' counts full marks on the autograded exercises; written answers score 0 until "
               "graded by hand (nbgrader formgrader)."]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- feedback from the gradebook
+
+
+def subs_from_manifest(manifest: dict) -> list[Submission]:
+    """Every submission graded so far, as the manifest remembers it."""
+    subs = []
+    for key, entry in sorted(manifest.items()):
+        student, _, chapter = key.partition("/")
+        subs.append(Submission(student, chapter, None, entry.get("problem", ""), entry.get("sha", ""),
+                               entry.get("result", {})))
+    return subs
+
+
+def refresh_feedback(course: Path = Path("course"), db_url: str | None = None, log=print) -> list[Submission]:
+    """``autograder feedback``: rewrite every feedback page, ``grades.csv`` and ``cells.csv`` from
+    the gradebook, with the manual scores and comments of formgrader, without running anything."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    from .feedback import FEEDBACK_PREPROCESSORS, install_mathjax, use_local_mathjax
+    from .formgrader import write_nbgrader_config
+
+    course = Path(course).resolve()
+    manifest_path = course / MANIFEST
+    if not manifest_path.is_file():
+        raise GradingError(f"{course}: nothing graded here yet (no {MANIFEST}); run `autograder grade` first")
+    db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
+    with course_lock(course):
+        write_nbgrader_config(course, db_url)
+        subs = subs_from_manifest(json.loads(manifest_path.read_text()))
+        build = course / ".work" / "feedback"
+        config = nbgrader_config(course, db_url)
+        config.CourseDirectory.feedback_directory = str(build.relative_to(course))
+        config.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
+        api = NbGraderAPI(CourseDirectory(config=config), config=config)
+        install_mathjax(course / "feedback")
+        done = 0
+        for sub in subs:
+            if not sub.result.get("ok") or not (course / "autograded" / sub.student / sub.chapter).is_dir():
+                continue
+            result = api.generate_feedback(sub.chapter, sub.student, force=True)
+            page = build / sub.student / sub.chapter / f"{sub.chapter}.html"
+            if not result["success"] or not page.is_file():
+                log(f"{sub.key}: feedback could not be generated: {result.get('error', '')[-300:]}")
+                continue
+            target = course / "feedback" / sub.student / f"{sub.chapter}.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(use_local_mathjax(page.read_text(encoding="utf-8"), "../_mathjax"), encoding="utf-8")
+            done += 1
+        shutil.rmtree(course / ".work", ignore_errors=True)
+        scores = gradebook_scores(db_url, [s for s in subs if s.chapter in chapter_ids()])
+        write_reports(course, subs, scores)
+    log(f"rewrote {done} feedback pages, {course / 'grades.csv'} and {course / 'cells.csv'} from the gradebook")
+    return subs
 
 
 # --------------------------------------------------------------------------- the command
@@ -483,7 +658,14 @@ def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = N
     options = {"timeout": timeout, "cell_timeout": cell_timeout, "memory_mb": memory_mb,
                "max_file_mb": max_file_mb}
 
-    with tempfile.TemporaryDirectory(prefix="bbh-grade-") as scratch:
+    from .feedback import install_mathjax
+    from .formgrader import write_nbgrader_config
+
+    with course_lock(course), tempfile.TemporaryDirectory(prefix="bbh-grade-") as scratch:
+        stop_leftovers(course / ".work")
+        shutil.rmtree(course / ".work", ignore_errors=True)
+        write_nbgrader_config(course, db_url)
+        install_mathjax(course / "feedback")
         root = unpack_if_zip(submissions, Path(scratch))
         layout, subs = discover(root, chapters)
         if not subs:
@@ -511,32 +693,45 @@ def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = N
             else:
                 todo.append(sub)
 
+        def record(sub: Submission) -> None:
+            """Merge one result into the gradebook and remember it (serial: one writer).
+
+            A grading failure is neither merged (the gradebook keeps what it had) nor
+            remembered, so the next run grades it again. The manifest is written after the
+            merge: a run killed in between grades that submission again and merges it anew."""
+            work = sub.result.pop("work", None)
+            if sub.chapter in chapters and not sub.grading_failure:
+                before = manifest.get(sub.key, {})
+                merge(sub, course, db_url, same_file_as_before=bool(sub.sha) and before.get("sha") == sub.sha)
+                sub.result = {k: v for k, v in sub.result.items() if k not in ("autograded", "feedback")}
+                manifest[sub.key] = {"sha": sub.sha, "source": shas.get(sub.chapter, ""),
+                                     "problem": sub.problem, "result": sub.result}
+                write_json_atomic(manifest_path, manifest)
+            if work:
+                shutil.rmtree(work, ignore_errors=True)
+
+        for sub in sorted(fresh, key=lambda s: (s.student, s.chapter)):
+            record(sub)
         if todo:
-            log(f"grading {len(todo)} submissions with {jobs} parallel workers "
-                f"({len(subs) - len(todo)} unchanged or not gradable)")
+            log(f"grading {len(todo)} submissions with {jobs} parallel workers"
+                + (f" ({len(subs) - len(todo)} others unchanged or not gradable)" if len(subs) > len(todo) else ""))
             template_db = make_template_db(course, db_url, needed)
-            with ThreadPoolExecutor(max_workers=jobs) as pool, \
-                    tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress) as bar:
-                futures = {pool.submit(grade_one, sub, course, template_db, options): sub for sub in todo}
-                for future in as_completed(futures):
-                    sub = futures[future]
-                    try:
-                        sub.result = future.result()
-                    except Exception as exc:  # a bug in one task must not stop the others
-                        sub.result = {"ok": False, "reason": f"grader error: {type(exc).__name__}: {exc}"}
-                    bar.update(1)
+            with tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress) as bar:
+                def done(sub: Submission) -> None:
+                    record(sub)
+                    bar.update(0 if sub.grading_failure else 1)
+
+                run_batch(todo, course, template_db, options, jobs, done)
+                again = [sub for sub in todo if sub.grading_failure]
+                if again:   # lost for a reason of the machine: once more, in fresh workers
+                    log(f"\ngrading {len(again)} submissions again after a grading failure "
+                        f"({again[0].key}: {again[0].result['reason']})")
+                    for sub in again:
+                        sub.retried = True
+                    run_batch(again, course, template_db, options, jobs, done)
+                    bar.update(sum(sub.grading_failure for sub in again))
         else:
             log("nothing new to grade")
-
-        # Merging is serial: one writer for the gradebook, in a fixed order.
-        for sub in sorted(todo + fresh, key=lambda s: (s.student, s.chapter)):
-            if sub.chapter not in chapters:
-                continue
-            merge(sub, course, db_url)
-            sub.result = {k: v for k, v in sub.result.items() if k not in ("autograded", "feedback")}
-            manifest[sub.key] = {"sha": sub.sha, "source": shas.get(sub.chapter, ""), "problem": sub.problem,
-                                 "result": sub.result}
-            write_json_atomic(manifest_path, manifest)
         shutil.rmtree(course / ".work", ignore_errors=True)
 
     scores = gradebook_scores(db_url, [s for s in subs if s.chapter in chapters])

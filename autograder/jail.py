@@ -148,7 +148,9 @@ def isolation() -> str:
 def limit_command(limits: Limits) -> list[str]:
     """``prlimit`` in front of the command: no ``preexec_fn``, which can deadlock when the
     launcher has threads (a Jupyter kernel does)."""
-    values = {"as": limits.memory_mb << 20, "cpu": int(limits.cpu_seconds), "fsize": limits.max_file_mb << 20,
+    # CPU: the soft limit sends SIGXCPU, which says why the process ended; SIGKILL follows later.
+    values = {"as": limits.memory_mb << 20, "cpu": f"{int(limits.cpu_seconds)}:{int(limits.cpu_seconds) + 5}",
+              "fsize": limits.max_file_mb << 20,
               "nofile": 256, "nproc": limits.processes, "core": 0}
     return ["prlimit", *[f"--{name}={value}" for name, value in values.items()], "--"]
 
@@ -203,7 +205,20 @@ class Sandbox:
         try:
             return handshake(self.socket_path(), max(0.1, deadline - time.monotonic()))
         except SandboxDied:
-            raise SandboxDied(self.proc.poll()) from None
+            raise self.loss() from None
+
+    def loss(self) -> "SandboxDied | SandboxLost":
+        """Why the connection was lost: the process ended (``SandboxDied``, with its exit status
+        and the last step it began), or it still runs (``SandboxLost``: nothing points at the
+        submission)."""
+        try:
+            returncode = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return SandboxLost("the connection to the process running the submission was lost while it still ran")
+        return SandboxDied(returncode, last_step(self.home), self.limits)
+
+    def exit_status(self) -> int | None:
+        return None if self.proc is None else self.proc.poll()
 
     def stop(self) -> None:
         """Kill the process and everything it started."""
@@ -269,7 +284,111 @@ class SandboxFailed(RuntimeError):
         super().__init__(f"the sandbox for student code could not be started ({detail})")
 
 
+class SandboxLost(RuntimeError):
+    """The sandbox could not be reached for a reason nothing in the submission explains."""
+
+
 class SandboxDied(RuntimeError):
-    def __init__(self, returncode):
-        super().__init__(f"the process running the submission ended (exit code {returncode})")
-        self.returncode = returncode
+    """The process running the submission ended by itself.
+
+    ``returncode`` is bwrap's (or the plain process's) exit status: 128 + n for signal n;
+    ``step`` is the last line of the sandbox's trace (``"cell 7"``, ``"call sigmoid"``).
+    """
+
+    def __init__(self, returncode, step: str = "", limits: Limits | None = None):
+        self.returncode, self.step, self.limits = returncode, step, limits
+        super().__init__(self.explain())
+
+    @property
+    def signal(self) -> int | None:
+        code = self.returncode
+        if code is None:
+            return None
+        if code < 0:
+            return -code
+        return code - 128 if code > 128 else None
+
+    @property
+    def attributable(self) -> bool:
+        """Whether the exit itself shows the submission's doing: only the code asks Python to exit
+        with a status, and the CPU-time limit is the submission's own use. A signal such as
+        SIGKILL or SIGSEGV may come from the machine, so it counts only when it happens twice."""
+        return self.signal is None and self.returncode is not None or self.signal == signal.SIGXCPU
+
+    def same_as(self, other: "SandboxDied") -> bool:
+        return (self.returncode, self.step) == (other.returncode, other.step)
+
+    def where(self) -> str:
+        kind, _, what = self.step.partition(" ")
+        if kind == "cell" and what:
+            return f" while code cell {what} of your notebook ran"
+        if kind == "call" and what:
+            return f" during a call to {what}()"
+        return ""
+
+    def explain(self) -> str:
+        sig = self.signal
+        if sig == signal.SIGXCPU and self.limits is not None:
+            why = f"the CPU-time limit of {self.limits.cpu_seconds:g} s was reached"
+        elif sig is not None:
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
+            why = f"the process was killed by {name}"
+        elif self.returncode is not None:
+            why = f"your code ended the process with exit code {self.returncode} (os._exit, or sys.exit in a thread)"
+        else:
+            why = "the process ended"
+        return why + self.where()
+
+
+def last_step(home: Path) -> str:
+    """The last step the sandbox's trace records (see ``autograder.sandbox.trace``)."""
+    try:
+        lines = (home / "trace").read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return lines[-1][:200] if lines else ""
+
+
+class CellsTimedOut(TimeoutError):
+    """The submission's cells did not finish within the setup time."""
+
+
+class NotebookEnded(RuntimeError):
+    """The submission's code ended the process that runs it, with evidence (see ``SandboxDied``)."""
+
+
+def start_ready(cells: list[str], limits: Limits, setup_timeout: float, attempts: int = 3, started=None):
+    """Start a sandbox and wait until the submission's cells have run: ``(sandbox, channel, ready)``.
+
+    A loss that nothing in the submission explains is retried in a fresh sandbox, ``attempts``
+    times at most. Raises ``CellsTimedOut``; ``NotebookEnded`` when the process ended by the
+    submission's doing (an exit status, the CPU limit, or the same death twice in a row);
+    ``SandboxFailed`` when no sandbox starts at all; ``SandboxLost`` when every attempt was lost
+    without a cause in the submission. ``started(sandbox)`` is called after each start.
+    """
+    deaths: list[SandboxDied] = []
+    for _ in range(attempts):
+        sandbox = Sandbox(cells, limits)
+        sandbox.start()
+        if started is not None:
+            started(sandbox)
+        try:
+            channel, ready = sandbox.connect(setup_timeout)
+            return sandbox, channel, ready
+        except TimeoutError:
+            sandbox.stop()
+            raise CellsTimedOut from None
+        except SandboxDied as death:
+            sandbox.stop()
+            if death.attributable or any(death.same_as(d) for d in deaths):
+                raise NotebookEnded(death.explain() + (", twice in a row" if deaths else "")) from None
+            deaths.append(death)
+        except (SandboxLost, SandboxFailed):
+            sandbox.stop()
+            if _ == attempts - 1:
+                raise
+    raise SandboxLost(f"the process running the submission ended {len(deaths)} times without a cause "
+                      f"in the submission ({'; '.join(d.explain() for d in deaths)})")

@@ -26,7 +26,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .jail import Limits, Sandbox, SandboxDied, SandboxFailed, handshake
+from .contract import argument_names, changed_in_place, first_difference, may_change
+from .jail import (
+    CellsTimedOut,
+    Limits,
+    NotebookEnded,
+    Sandbox,
+    SandboxDied,
+    SandboxFailed,
+    SandboxLost,
+    handshake,
+    start_ready,
+)
 from .wire import WARNINGS, Codec, WireError, describe_exception, rebuild_exception
 
 ENV = "BBH_SANDBOX"
@@ -48,8 +59,7 @@ class Client:
         self.sandbox: Sandbox | None = None
         self.channel = None
         self.restarts = 0
-        self.pending_restart = False
-        self.worker_sandbox_stopped = False
+        self.worker_sandbox_stopped = "home" not in spec   # the worker's sandbox, if it is still usable
         self.broken = spec.get("broken", "")   # the worker found the cells could not run
 
     # ----------------------------------------------------------------- connection
@@ -60,48 +70,76 @@ class Client:
             with open(self.events_path, "a", encoding="utf-8") as fh:
                 fh.writelines(json.dumps({"text": str(event)[:300]}) + "\n" for event in events)
 
+    def _give_up(self, reason: str) -> None:
+        """No sandbox could be kept for a reason nothing in the submission explains: tell the
+        worker, which reports a grading failure to regrade, never a zero."""
+        self.broken = ("this exercise could not be graded because of a problem of the grading machine, "
+                       f"not of your code ({reason}); it will be graded again")
+        Path(self.spec["failure"]).write_text(reason, encoding="utf-8")
+
     def _connect(self) -> None:
         if self.channel is not None:
             return
         if self.broken:
             raise Unavailable(self.broken)
-        if self.pending_restart:
-            self._start_fresh()
-        try:
-            self.channel, ready = self._open(self.setup_timeout)
-        except SandboxFailed as exc:
-            self.broken = str(exc)
-            raise Unavailable(self.broken) from None
-        except (SandboxDied, TimeoutError, OSError, WireError, EOFError) as exc:
-            self.broken = start_failure(exc, self.setup_timeout)
-            raise Unavailable(self.broken) from None
-        self._record(ready.get("events", []))
+        if not self.worker_sandbox_stopped:
+            try:   # the worker's sandbox: its cells have run
+                self.channel, ready = handshake(Path(self.spec["home"]) / "sock", self.setup_timeout)
+                self._record(ready.get("events", []))
+                return
+            except (SandboxDied, TimeoutError, OSError, WireError, EOFError) as exc:
+                # It ran its cells, and now cannot be reached: the submission's background code or
+                # the machine. A fresh sandbox tells which.
+                self._note_recovery(f"the worker's sandbox could not be reached ({type(exc).__name__})")
+                self._stop_worker_sandbox()
+        self._start_fresh()
 
-    def _open(self, timeout: float):
-        if self.worker_sandbox_stopped:    # one this client started after a restart
-            return self.sandbox.connect(timeout)
-        return handshake(Path(self.spec["home"]) / "sock", timeout)   # the worker's: its cells have run
-
-    def _restart(self, reason: str) -> None:
-        """Kill the current process; the next call starts a fresh one (a few times at most)."""
+    def _stop_worker_sandbox(self) -> None:
         with interrupts_held():
-            self.close()
             if not self.worker_sandbox_stopped:
                 stop_by_pidfile(Path(self.spec["pidfile"]))
                 self.worker_sandbox_stopped = True
-            self.sandbox = None
-            self.restarts += 1
-            if self.restarts > MAX_RESTARTS:
-                self.broken = (f"{reason}; after {MAX_RESTARTS} restarts of the process that runs your "
-                               "code, the remaining tests were not run")
-            else:
-                self.pending_restart = True
 
     def _start_fresh(self) -> None:
+        self.restarts += 1
+        if self.restarts > MAX_RESTARTS:
+            self.broken = (f"after {MAX_RESTARTS} restarts of the process that runs your code, the remaining "
+                           "tests were not run")
+            raise Unavailable(self.broken)
+        cells = json.loads(Path(self.spec["cells"]).read_text())
+        limits = Limits(**self.spec["limits"])
+        try:
+            self.sandbox, self.channel, ready = start_ready(cells, limits, self.setup_timeout, started=self._adopt)
+        except (CellsTimedOut, NotebookEnded) as exc:
+            self.broken = start_failure(exc, self.setup_timeout)
+            raise Unavailable(self.broken) from None
+        except (SandboxFailed, SandboxLost) as exc:
+            self._give_up(str(exc))
+            raise Unavailable(self.broken) from None
+        self._record(ready.get("events", []))
+
+    def _adopt(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def _note_recovery(self, text: str) -> None:
+        """Tell the worker (for the soak's count) that a sandbox was lost and replaced."""
+        path = self.spec.get("recoveries")
+        if path:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(text[:300]) + "\n")
+
+    def _restart(self) -> None:
+        """Kill the current process; the next call starts a fresh one (a few times at most)."""
         with interrupts_held():
-            self.sandbox = Sandbox(json.loads(Path(self.spec["cells"]).read_text()), Limits(**self.spec["limits"]))
-            self.sandbox.start()
-            self.pending_restart = False
+            self.close()
+            self._stop_worker_sandbox()
+            self.sandbox = None
+
+    def _death(self) -> SandboxDied | SandboxLost | None:
+        """Why the current process was lost, when this client started it (else unknown)."""
+        if self.sandbox is None or self.sandbox.proc is None:
+            return None
+        return self.sandbox.loss()
 
     def close(self) -> None:
         """Stop the process this client started (the worker stops its own)."""
@@ -118,52 +156,58 @@ class Client:
             return self.call(name, args, kwargs)
         stand_in.__name__ = stand_in.__qualname__ = name
         stand_in.__doc__ = f"{name}() from the submission (it runs in a separate process)."
+        stand_in._runs_in_sandbox = True
         return stand_in
 
-    def call(self, name: str, args: tuple, kwargs: dict):
+    def call(self, name: str, args: tuple, kwargs: dict, *, retry: bool = True):
+        """Call the student's ``name`` in the sandbox. A process that dies during the call is
+        started afresh and the call made once more: only a death that repeats is the code's."""
         self._connect()
-        codec = Codec(allow_functions=True)
-        buffers: list = []
-        message = {"op": "call", "name": name, "args": codec.encode(tuple(args), buffers, share=True),
-                   "kwargs": codec.encode(tuple(kwargs.items()), buffers, share=True), "errstate": np.geterr()}
+        arguments = Arguments(name, args, kwargs)
         deadline = time.monotonic() + self.call_timeout   # callbacks included: no endless ping-pong
         try:
-            self.channel.send(message, buffers)
+            self.channel.send(*arguments.message())
             while True:
                 header, bufs = self.channel.recv(timeout=max(0.0, deadline - time.monotonic()))
-                codec.apply(header.get("changes", []), bufs)
+                arguments.apply(header.get("changes", []), bufs)
                 if header.get("op") == "callback":
-                    self._answer_callback(codec, header, bufs)
+                    self._answer_callback(arguments.codec, arguments, header, bufs)
                     continue
                 break
         except TimeoutError:
-            self._restart(f"{name}() did not return within {self.call_timeout:g} s")
+            self._restart()
             raise AssertionError(f"{name}() did not return within {self.call_timeout:g} s: is there an "
                                  "endless loop?") from None
         except KeyboardInterrupt:
-            self._restart(f"{name}() was interrupted")
+            self._restart()
             raise
         except (EOFError, OSError):
-            self._restart(f"{name}() ended the process that runs your code")
-            raise AssertionError(f"{name}() ended the process that runs your code (os._exit, a crash, "
-                                 "or running out of memory)") from None
+            death = self._death()
+            self._restart()
+            if retry:
+                self._note_recovery(f"{name}(): the process was lost during the call; called again")
+                return self.call(name, args, kwargs, retry=False)
+            detail = f": {death.explain()}" if isinstance(death, SandboxDied) else ""
+            raise AssertionError(f"{name}() ended the process that runs your code, twice in a row{detail}") from None
         except WireError as exc:
-            self._restart(f"{name}() sent a malformed answer")
+            self._restart()
             raise AssertionError(f"{name}() answered with something that is not plain data ({exc})") from None
         self._record(header.get("events", []))
         for category, text in header.get("warnings", [])[:20]:
             warnings.warn(str(text), WARNINGS.get(category, UserWarning), stacklevel=3)
         if header.get("op") == "return":
             try:
-                return codec.decode(header.get("value"), bufs)
+                value = arguments.codec.decode(header.get("value"), bufs)
             except WireError as exc:
                 raise AssertionError(f"{name}() returned something that is not plain data ({exc})") from None
+            arguments.raise_if_changed()
+            return value
         if header.get("op") == "raise":
             raise rebuild_exception(header.get("error"))
-        self._restart(f"{name}() sent an unexpected message")
+        self._restart()
         raise AssertionError(f"{name}() did not answer as expected")
 
-    def _answer_callback(self, codec: Codec, header: dict, bufs: list) -> None:
+    def _answer_callback(self, codec: Codec, arguments: "Arguments", header: dict, bufs: list) -> None:
         fn = codec.functions.get(header.get("h"))
         out: list = []
         try:
@@ -184,14 +228,90 @@ class Client:
         self.channel.send(reply, out)
 
 
+class Arguments:
+    """The arguments of one call, as the tests' side sends them.
+
+    Every array, list, dict and generator is shared with the student's side, so that the
+    changes its code makes in place come back (``autograder.wire``). A change is applied on
+    the tests' side only where the function may make it (``autograder.contract``); any other
+    is kept out, so the test's own values stay as they were, and the call then fails with a
+    message naming the argument.
+    """
+
+    def __init__(self, name: str, args: tuple, kwargs: dict):
+        self.name = name
+        self.codec = Codec(allow_functions=True)
+        self.buffers: list = []
+        self.owner: dict[int, tuple[str, str]] = {}    # share id -> (argument, path inside it)
+        self.refused: list[str] = []
+        names = argument_names(name, len(args), kwargs.keys())
+        nodes = [self._encode(value, argument) for value, argument in zip((*args, *kwargs.values()), names)]
+        self.args_node = {"$": "tuple", "items": nodes[:len(args)]}
+        self.kwargs_node = {"$": "tuple", "items": [{"$": "tuple", "items": [str(k), node]}
+                                                    for k, node in zip(kwargs, nodes[len(args):])]}
+        self.original = {sid: snapshot(value) for sid, value in self.codec.shared.items()
+                         if not may_change(name, self.owner[sid][0], value)}
+
+    def _encode(self, value, argument: str):
+        before = set(self.codec.shared)
+        node = self.codec.encode(value, self.buffers, share=True)
+        paths = dict(object_paths(value, argument))
+        for sid in set(self.codec.shared) - before:
+            self.owner[sid] = (argument, paths.get(id(self.codec.shared[sid]), argument))
+        return node
+
+    def message(self) -> tuple[dict, list]:
+        return ({"op": "call", "name": self.name, "args": self.args_node, "kwargs": self.kwargs_node,
+                 "errstate": np.geterr()}, self.buffers)
+
+    def apply(self, changes, buffers: list) -> None:
+        self.codec.apply(changes, buffers, accept=self._accept)
+
+    def _accept(self, sid: int, new) -> bool:
+        argument, path = self.owner.get(sid, ("?", "?"))
+        if sid not in self.original:
+            return True
+        detail = first_difference(path, self.original[sid], new)
+        if detail is not None and not self.refused:
+            self.refused.append(changed_in_place(self.name, argument, detail))
+        return False
+
+    def raise_if_changed(self) -> None:
+        if self.refused:
+            raise AssertionError(self.refused[0])
+
+
+def snapshot(value):
+    """A copy of a shared value as it is now, for comparing after the call (shallow for containers:
+    their items are shared values of their own)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def object_paths(value, path: str, depth: int = 0):
+    """``(id, path)`` of ``value`` and every container or array inside it: ``params['W1']``."""
+    yield id(value), path
+    if depth > 8:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from object_paths(item, f"{path}[{key!r}]", depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from object_paths(item, f"{path}[{i}]", depth + 1)
+
+
 def start_failure(exc: BaseException, setup_timeout: float) -> str:
     """What a student reads when their notebook's cells could not be run to the end."""
     if isinstance(exc, TimeoutError):
         return (f"your notebook's cells did not finish running within {setup_timeout:g} s, so its "
                 "functions could not be tested: is there an endless loop at the top level of a cell?")
-    return ("your notebook stopped the process that runs it while its cells ran (os._exit, "
-            "sys.exit outside a function, a crash, or running out of memory), so its functions "
-            "could not be tested")
+    return f"{exc}, so the notebook's functions could not be tested"
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 
 MAX_EVENTS = 40
-ALLOWED_IMPORTS = ("autograder", "autograder.checks", "autograder.data", "autograder.paths")
+ALLOWED_IMPORTS = ("autograder", "autograder.checks", "autograder.contract", "autograder.data", "autograder.paths")
 # ctypes is not watched: libraries import parts of it lazily (the source scan notices a student's own use)
 WATCHED_IMPORTS = ("reference", "nbgrader", "autograder")
 SECRET_PATH = re.compile(r"solutions|gradebook|autograded|feedback|/source/|grades\.csv|cells\.csv|\.ipynb$")
@@ -83,6 +83,13 @@ class Watcher:
         return new
 
 
+def memory_limit_mb() -> str:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return "?" if soft == resource.RLIM_INFINITY else f"{soft >> 20}"
+
+
 def make_shell():
     """An IPython shell that understands the chapters' magics but draws nothing."""
     from IPython.core.interactiveshell import InteractiveShell
@@ -102,7 +109,7 @@ def make_shell():
     return shell
 
 
-def run_cells(shell, cells: list[str], cell_timeout: float) -> list[str]:
+def run_cells(shell, cells: list[str], cell_timeout: float, home: Path | None = None) -> list[str]:
     """Run each cell; return one line per cell that failed."""
     errors = []
 
@@ -111,6 +118,8 @@ def run_cells(shell, cells: list[str], cell_timeout: float) -> list[str]:
 
     signal.signal(signal.SIGALRM, stop)
     for number, source in enumerate(cells, start=1):
+        if home is not None:
+            trace(home, f"cell {number}")
         signal.setitimer(signal.ITIMER_REAL, cell_timeout)
         try:
             result = shell.run_cell(source, store_history=False)
@@ -190,6 +199,7 @@ class Server:
             errstate = {k: v for k, v in (header.get("errstate") or {}).items()
                         if k in ("over", "under", "divide", "invalid")
                         and v in ("ignore", "warn", "raise", "call", "print", "log")}
+            trace(Path(self.watcher.home), f"call {name}")
             with warnings.catch_warnings(record=True) as caught, np.errstate(**errstate):
                 warnings.simplefilter("always")
                 result = fn(*args, **kwargs)
@@ -198,6 +208,8 @@ class Server:
         except BaseException as exc:  # noqa: BLE001 -- everything the student's code raises goes back
             if isinstance(exc, WireError):
                 exc = TypeError(f"{name} returned {exc}")
+            elif isinstance(exc, MemoryError):
+                exc = MemoryError(f"{name}() reached the memory limit of {memory_limit_mb()} MB")
             out = []
             reply = {"op": "raise", "error": describe_exception(exc)}
         else:
@@ -212,6 +224,35 @@ class Server:
         channel.send(reply, out)
 
 
+def publish_socket(path: Path, backlog: int = 2) -> socket.socket:
+    """Listen on ``path``, which appears only once connections are accepted.
+
+    The grader waits for the path to exist and then connects. A socket file exists from
+    ``bind()`` on, but refuses connections until ``listen()``; binding under a temporary
+    name and renaming it after ``listen()`` closes that window (an honest notebook was
+    once zeroed when the grader connected between the two calls).
+    """
+    staging = path.with_name(path.name + ".new")
+    staging.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(staging))
+    listener.listen(backlog)
+    os.rename(staging, path)
+    return listener
+
+
+def trace(home: Path, text: str) -> None:
+    """One line in ``home/trace``: which cell ran last, for the grader's report if the process dies.
+
+    The student's code can write there too, so the grader reads it only to name the cell in a
+    message, never to decide whom to blame."""
+    try:
+        with open(home / "trace", "a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    except OSError:
+        pass
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     home = Path(argv[0]).resolve()
@@ -224,16 +265,15 @@ def main(argv=None) -> int:
 
     from .wire import Channel
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(home / "sock"))
-    listener.listen(2)
+    listener = publish_socket(home / "sock")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     watcher = Watcher(str(home))
     sys.addaudithook(watcher)
     shell = make_shell()
-    errors = run_cells(shell, spec["cells"], float(spec["cell_timeout"]))
+    errors = run_cells(shell, spec["cells"], float(spec["cell_timeout"]), home)
+    trace(home, "ready")
     server = Server(shell, watcher, {"errors": errors})
     while True:
         conn, _ = listener.accept()

@@ -21,10 +21,30 @@ import re
 import sys
 from pathlib import Path
 
+from .feedback import FEEDBACK_PREPROCESSORS, first_line, use_local_mathjax
 from .paths import ensure_venv_bin_on_path
 
-HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
-MARKER = re.compile(r"BEGIN HIDDEN TESTS|END HIDDEN TESTS|BEGIN SOLUTION|END SOLUTION")
+GRADING_FAILURE = "grading-failure.txt"   # written by the stand-ins when they give up without a cause
+RECOVERIES = "recoveries.jsonl"            # one line per sandbox lost without a cause and started again
+
+
+def note_recovery(work: Path, text: str) -> None:
+    with open(work / RECOVERIES, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(text) + "\n")
+
+
+def recoveries(work: Path) -> list[str]:
+    try:
+        lines = (work / RECOVERIES).read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            out.append(str(json.loads(line))[:300])
+        except ValueError:
+            continue
+    return out
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
@@ -37,11 +57,6 @@ def limit_resources(memory_mb: int, max_file_mb: int) -> None:
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
         resource.setrlimit(limit, (value, hard))
-
-
-def first_line(text: str) -> str:
-    text = re.sub(r"\x1b\[[0-9;]*m", "", text or "").strip()
-    return text.splitlines()[0] if text else ""
 
 
 def timed_out_message(cell_timeout) -> str:
@@ -57,24 +72,6 @@ def explain_timeouts(nb, cell_timeout) -> None:
             if output.get("output_type") == "error" and output.get("ename") == "KeyboardInterrupt":
                 output["ename"], _, output["evalue"] = timed_out_message(cell_timeout).partition(": ")
                 output["traceback"] = [timed_out_message(cell_timeout)]
-
-
-def redact_for_feedback(nb):
-    """Remove what students must not see from an autograded notebook.
-
-    Test cells keep their visible part only (hidden regions are cut; a cell with a
-    stray marker is hidden whole), and errors keep their message but lose their
-    traceback, which would quote hidden test lines.
-    """
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            source = HIDDEN.sub("# (hidden tests)\n", cell.source)
-            cell.source = "# (test source hidden)" if MARKER.search(source) else source
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                output["traceback"] = [f"{output.get('ename', 'Error')}: {first_line(output.get('evalue', ''))}"]
-    return nb
 
 
 MAX_OUTPUT_CHARS = 20_000
@@ -98,18 +95,6 @@ def truncate_outputs(nb, limit: int = MAX_OUTPUT_CHARS) -> bool:
                     holder[key] = text[:limit] + f"\n... [{len(text) - limit} more characters not kept]\n"
                     cut = True
     return cut
-
-
-def make_feedback_preprocessor():
-    from nbgrader.preprocessors import NbGraderPreprocessor
-
-    class RedactHiddenTests(NbGraderPreprocessor):
-        """Feedback preprocessor: see ``redact_for_feedback``."""
-
-        def preprocess(self, nb, resources):
-            return redact_for_feedback(nb), resources
-
-    return RedactHiddenTests
 
 
 def cell_results(nb) -> list[dict]:
@@ -136,37 +121,52 @@ def cell_results(nb) -> list[dict]:
     return rows
 
 
+class GradingFailure(RuntimeError):
+    """The submission could not be graded for a reason of the grading machine, not the submission's."""
+
+
 def start_sandbox(task: dict, work: Path, release, student):
     """Run the submission's code in the sandbox; write the spec the notebook's stand-ins read.
 
     Returns the spec, what the sandbox saw while the cells ran (for the report) and the sandbox.
+    Raises ``GradingFailure`` when no sandbox could be started or kept.
     """
     from .assemble import student_cells
-    from .jail import Limits, Sandbox, SandboxDied, SandboxFailed
+    from .jail import CellsTimedOut, Limits, NotebookEnded, SandboxFailed, SandboxLost, isolation, start_ready
     from .proxy import ENV, start_failure
 
     cells = student_cells(release, student)
     limits = Limits(memory_mb=task["memory_mb"], cpu_seconds=task["timeout"],
                     max_file_mb=min(64, task["max_file_mb"]), cell_timeout=task["cell_timeout"])
     setup_timeout = max(30.0, task["timeout"] / 3)
-    sandbox = Sandbox(cells, limits)
     (work / "cells.json").write_text(json.dumps(cells))
-    spec = {"home": str(sandbox.home), "events": str(work / "events.jsonl"), "cells": str(work / "cells.json"),
-            "pidfile": str(work / "sandbox.pid"), "limits": limits.__dict__, "isolation": sandbox.isolation,
+    pidfile = work / "sandbox.pid"
+    spec = {"events": str(work / "events.jsonl"), "cells": str(work / "cells.json"),
+            "recoveries": str(work / RECOVERIES),
+            "pidfile": str(pidfile), "failure": str(work / GRADING_FAILURE), "limits": limits.__dict__,
             "call_timeout": max(1.0, 0.9 * task["cell_timeout"]), "setup_timeout": setup_timeout}
     seen: list[str] = []
-    sandbox.start()
-    (work / "sandbox.pid").write_text(str(sandbox.proc.pid))
+    sandbox = None
+    starts = []
+
+    def started(sb) -> None:
+        pidfile.write_text(str(sb.proc.pid))
+        if starts:
+            note_recovery(work, "the worker started the sandbox again after losing it without a cause")
+        starts.append(sb)
+
     try:
-        channel, ready = sandbox.connect(setup_timeout)
+        sandbox, channel, ready = start_ready(cells, limits, setup_timeout, started=started)
         channel.close()
         seen += [f"tried: {e}" for e in ready.get("events", [])]
-    except SandboxFailed:
-        sandbox.stop()
-        raise
-    except (TimeoutError, SandboxDied) as exc:
-        sandbox.stop()   # the stand-ins will only report this; no need to let the cells run on
+        spec["home"], spec["isolation"] = str(sandbox.home), sandbox.isolation
+    except (SandboxFailed, SandboxLost) as exc:
+        raise GradingFailure(str(exc)) from None
+    except CellsTimedOut as exc:    # the stand-ins will only report this
         spec["broken"] = start_failure(exc, setup_timeout)
+    except NotebookEnded as exc:
+        spec["broken"] = start_failure(exc, setup_timeout)
+    spec.setdefault("isolation", isolation())
     spec_path = work / "sandbox.json"
     spec_path.write_text(json.dumps(spec))
     os.environ[ENV] = str(spec_path)
@@ -177,6 +177,7 @@ def run(task: dict) -> dict:
     import nbformat
 
     from .assemble import trusted_notebook
+    from .sanitize import answer_flags
     from .tamper import compare_cells, scan_code
 
     course = Path(task["course"])
@@ -186,13 +187,17 @@ def run(task: dict) -> dict:
     student = nbformat.read(submitted, as_version=4)
     released = {r.source.strip() for r in release.cells}
     own_code = [c.source for c in student.cells if c.get("cell_type") == "code" and c.source.strip() not in released]
-    suspicious = compare_cells(release, student) + scan_code(own_code)
+    suspicious = compare_cells(release, student) + scan_code(own_code) + answer_flags(release, student)
     nbformat.write(trusted_notebook(release, student), submitted)
     spec, seen, sandbox = start_sandbox(task, course, release, student)
     try:
         result = grade_trusted(task, course, student_id, chapter, release, student)
     finally:
-        sandbox.stop()
+        if sandbox is not None:
+            sandbox.stop()
+    failure = course / GRADING_FAILURE
+    if failure.is_file():
+        raise GradingFailure(failure.read_text(errors="replace").strip()[:300])
     events_file = Path(spec["events"])
     if events_file.is_file():
         for line in events_file.read_text(errors="replace").splitlines():
@@ -202,6 +207,7 @@ def run(task: dict) -> dict:
                 continue
     result["suspicious"] = list(dict.fromkeys(suspicious + seen))[:30]
     result["isolation"] = spec["isolation"]
+    result["recoveries"] = recoveries(course)
     return result
 
 
@@ -209,8 +215,6 @@ def grade_trusted(task, course, student_id, chapter, release, student) -> dict:
     import nbformat
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import GetGrades
     from traitlets.config import Config
 
     from .assemble import for_display
@@ -225,13 +229,16 @@ def grade_trusted(task, course, student_id, chapter, release, student) -> dict:
     config.Execute.allow_errors = True
     config.LimitOutput.max_lines = 200
     config.LimitOutput.max_traceback = 50
-    config.GenerateFeedback.preprocessors = [GetGrades, make_feedback_preprocessor(), CSSHTMLHeaderPreprocessor]
+    config.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
     api = NbGraderAPI(CourseDirectory(config=config), config=config)
 
+    # nbgrader executes the trusted notebook (the instructor's cells and stand-ins; no code of
+    # the submission), so when it fails, the grading machine failed, not the submission.
     result = api.autograde(chapter, student_id, force=True, create=True)
     autograded = course / "autograded" / student_id / chapter / f"{chapter}.ipynb"
     if not result["success"] or not autograded.is_file():
-        return {"ok": False, "reason": summarize_failure(result.get("error", "") + result.get("log", ""))}
+        raise GradingFailure("nbgrader autograde failed: "
+                             + summarize_failure(result.get("error", "") + result.get("log", "")))
     nb = for_display(nbformat.read(autograded, as_version=4), release, student)
     truncate_outputs(nb)
     explain_timeouts(nb, task["cell_timeout"])
@@ -239,8 +246,10 @@ def grade_trusted(task, course, student_id, chapter, release, student) -> dict:
     feedback = api.generate_feedback(chapter, student_id, force=True)
     html = course / "feedback" / student_id / chapter / f"{chapter}.html"
     if not feedback["success"] or not html.is_file():
-        return {"ok": False, "reason": "feedback could not be generated: "
-                + summarize_failure(feedback.get("error", "") + feedback.get("log", ""))}
+        raise GradingFailure("feedback could not be generated: "
+                             + summarize_failure(feedback.get("error", "") + feedback.get("log", "")))
+    # The page is copied to feedback/<student>/<chapter>.html, beside feedback/_mathjax/.
+    html.write_text(use_local_mathjax(html.read_text(encoding="utf-8"), "../_mathjax"), encoding="utf-8")
     return {"ok": True, "autograded": str(autograded), "feedback": str(html), "cells": cell_results(nb)}
 
 
@@ -257,8 +266,25 @@ def summarize_failure(log: str) -> str:
     return (lines[-1] if lines else "nbgrader failed without a message")[:300]
 
 
+def die_with_parent() -> None:
+    """Be killed when the grading command dies: a worker left over from a killed run would
+    go on writing into the course while the next run grades the same submission."""
+    import ctypes
+    import signal
+
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:   # the parent died before prctl took effect
+        os._exit(1)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    die_with_parent()
     task_path = Path(argv[0])
     task = json.loads(task_path.read_text())
     for var in THREAD_VARS:  # one BLAS thread per worker: --jobs sets the parallelism
@@ -267,12 +293,10 @@ def main(argv=None) -> int:
     os.environ["PYTHONHASHSEED"] = "0"
     ensure_venv_bin_on_path()
     limit_resources(task["memory_mb"], task["max_file_mb"])
-    from .jail import SandboxFailed
-
     try:
         result = run(task)
-    except SandboxFailed as exc:
-        result = {"ok": False, "reason": str(exc)}
+    except GradingFailure as exc:
+        result = {"ok": False, "grading_failure": True, "reason": str(exc)}
     except MemoryError:
         result = {"ok": False, "reason": f"ran out of memory (limit {task['memory_mb']} MB)"}
     except Exception as exc:  # a report line, never a crash of the batch

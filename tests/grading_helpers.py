@@ -34,7 +34,7 @@ def cells(course: Path) -> dict:
 def autograded_full(course: Path, student: str, chapter: str) -> bool:
     rows = [r for (s, c, _), r in cells(course).items() if s == student and c == chapter]
     return bool(rows) and all(float(r["score"]) == float(r["max_score"]) for r in rows
-                              if r["message"] != "needs manual grading")
+                              if r["kind"] == "autograded")
 
 
 def solved(chapter, **overrides):

@@ -20,12 +20,24 @@ SELECTED = [c for c in CHAPTERS if ONLY is None or c in ONLY]
 PER_FUNCTION = None if os.environ.get("MUTANTS_ALL") else 2
 
 
+# Functions whose only arguments are numbers, strings, lists of sizes, or ones they may change.
+NO_INPUT_TO_DAMAGE = {"numerical_gradient", "lr_decay", "init_params"}
+
+
+def writes_into_inputs(m) -> bool:
+    """A bug that damages an argument it must leave alone (always graded: each must be caught
+    on its own function's cells, however right the value it returns)."""
+    return "_writes_into_" in m.name or "_zeroes_input_" in m.name
+
+
 def bugs(chapter):
     """The seeded bugs of ``chapter`` that this run grades."""
     chosen, count = [], {}
     for m in catalog(chapter):
-        if not m.correct and (PER_FUNCTION is None or count.get(m.function, 0) < PER_FUNCTION):
-            count[m.function] = count.get(m.function, 0) + 1
+        if m.correct:
+            continue
+        if writes_into_inputs(m) or PER_FUNCTION is None or count.get(m.function, 0) < PER_FUNCTION:
+            count[m.function] = count.get(m.function, 0) + (not writes_into_inputs(m))
             chosen.append(m)
     return chosen
 

@@ -97,6 +97,21 @@ def sigmoid(z):
     return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
 ''',
     ),
+    Mutant(
+        name="ch01_sigmoid_writes_into_z",
+        function="sigmoid",
+        message="changed its argument z in place",
+        source='''\
+def sigmoid(z):
+    """Logistic sigmoid, written over z so that no new array is allocated."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    pos = z >= 0
+    z[pos] = 1.0 / (1.0 + e[pos])
+    z[~pos] = e[~pos] / (1.0 + e[~pos])
+    return z
+''',
+    ),
     # ------------------------------------------------------------------ sigmoid_grad
     Mutant(
         name="ch01_sigmoid_grad_applied_to_z",
@@ -137,6 +152,34 @@ def sigmoid_grad(z):
     """Derivative of the sigmoid, e / (1 + e)^2 with e = exp(-|z|) (f' is an even function)."""
     e = np.exp(-np.abs(np.asarray(z, dtype=float)))
     return e / (1.0 + e) ** 2
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_grad_writes_into_z",
+        function="sigmoid_grad",
+        message="changed its argument z in place",
+        source='''\
+def sigmoid_grad(z):
+    """Derivative of the sigmoid, f(z) (1 - f(z)), computed in the memory of z."""
+    z = np.asarray(z, dtype=float)
+    z[...] = sigmoid(z)
+    z *= 1.0 - z
+    return z
+''',
+    ),
+    Mutant(
+        name="ch01_sigmoid_grad_zeroes_input_returns_constant",
+        function="sigmoid_grad",
+        message="changed its argument z in place",
+        source='''\
+def sigmoid_grad(z):
+    """Derivative of the sigmoid, f'(z) = f(z) (1 - f(z))."""
+    z = np.asarray(z, dtype=float)
+    if np.all(z == np.round(z)):
+        s = sigmoid(z)
+        return s * (1.0 - s)
+    z[...] = 0.0
+    return np.full(z.shape, 0.25)
 ''',
     ),
     # ------------------------------------------------------------------ mlp_forward
@@ -239,6 +282,24 @@ def mlp_forward(X, params):
         cache[f"Z{l + 1}"] = z.T
         cache[f"A{l + 1}"] = a.T
     return a.T, cache
+''',
+    ),
+    Mutant(
+        name="ch01_mlp_forward_writes_into_params",
+        function="mlp_forward",
+        message="changed its argument params in place",
+        source='''\
+def mlp_forward(X, params):
+    """Forward propagation, with each bias stored as a (1, n) row so that it broadcasts over the batch."""
+    L = len(params) // 2
+    A = X
+    cache = {"A1": A}
+    for l in range(1, L + 1):
+        params[f"b{l}"] = params[f"b{l}"].reshape(1, -1)
+        Z = A @ params[f"W{l}"].T + params[f"b{l}"]
+        A = sigmoid(Z)
+        cache[f"Z{l + 1}"], cache[f"A{l + 1}"] = Z, A
+    return A, cache
 ''',
     ),
     # ------------------------------------------------------------------ mse_cost
@@ -345,6 +406,20 @@ def mse_cost(A, Y, params, lam):
     return np.linalg.norm(A - Y) ** 2 / (2 * m) + lam / 2 * sum(np.linalg.norm(W) ** 2 for W in weights)
 ''',
     ),
+    Mutant(
+        name="ch01_mse_cost_writes_into_A",
+        function="mse_cost",
+        message="changed its argument A in place",
+        source='''\
+def mse_cost(A, Y, params, lam):
+    """Squared-error cost averaged over the batch, plus weight decay on the weights."""
+    m = A.shape[0]
+    A -= Y                                  # the residuals
+    data = 0.5 * np.sum(A ** 2) / m
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
     # ------------------------------------------------------------------ mlp_backward
     Mutant(
         name="ch01_mlp_backward_no_1_over_m",
@@ -446,6 +521,27 @@ def mlp_backward(Y, params, cache, lam):
     return grads
 ''',
     ),
+    Mutant(
+        name="ch01_mlp_backward_writes_into_cache",
+        function="mlp_backward",
+        message="changed its argument cache in place",
+        source='''\
+def mlp_backward(Y, params, cache, lam):
+    """Gradients of mse_cost by the delta recursion, freeing each cached activation once used."""
+    L = len(params) // 2
+    A_out = cache.pop(f"A{L + 1}")
+    m = A_out.shape[0]
+    D = -(Y - A_out) * A_out * (1.0 - A_out)
+    grads = {}
+    for l in range(L, 0, -1):
+        A_prev = cache.pop(f"A{l}")
+        grads[f"W{l}"] = D.T @ A_prev / m + lam * params[f"W{l}"]
+        grads[f"b{l}"] = D.sum(axis=0) / m
+        if l > 1:
+            D = (D @ params[f"W{l}"]) * A_prev * (1.0 - A_prev)
+    return grads
+''',
+    ),
     # ------------------------------------------------------------------ gd_step
     Mutant(
         name="ch01_gd_step_along_the_gradient",
@@ -480,7 +576,7 @@ def gd_step(params, grads, lr):
     Mutant(
         name="ch01_gd_step_scales_grads_in_place",
         function="gd_step",
-        message="gd_step modified grads",
+        message="changed its argument grads in place",
         source='''\
 def gd_step(params, grads, lr):
     """One step of gradient descent."""
@@ -489,6 +585,18 @@ def gd_step(params, grads, lr):
         grads[key] *= lr
         new_params[key] = params[key] - grads[key]
     return new_params
+''',
+    ),
+    Mutant(
+        name="ch01_gd_step_writes_into_grads",
+        function="gd_step",
+        message="changed its argument grads in place",
+        source='''\
+def gd_step(params, grads, lr):
+    """One step of gradient descent, reusing the dict grads for the new parameters."""
+    for key in params:
+        grads[key] = params[key] - lr * grads[key]
+    return grads
 ''',
     ),
     Mutant(

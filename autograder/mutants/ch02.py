@@ -243,6 +243,22 @@ def relative_error(a, b):
     return float(np.sqrt(np.sum((a - b) ** 2)) / (norm_a + norm_b))
 ''',
     ),
+    Mutant(
+        name="ch02_relative_error_writes_into_a",
+        function="relative_error",
+        message="changed its argument a in place",
+        source='''\
+def relative_error(a, b):
+    """Relative error ||a - b|| / (||a|| + ||b||), with the difference formed in a's memory."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    denom = np.linalg.norm(a) + np.linalg.norm(b)
+    if denom == 0:
+        return 0.0
+    a -= b
+    return float(np.linalg.norm(a) / denom)
+''',
+    ),
     # ------------------------------------------------------------------ check_gradients
     Mutant(
         name="ch02_checkgrad_ignores_eps",
@@ -290,6 +306,22 @@ def check_gradients(cost_fn, params, grads, eps=1e-5):
     for key in grads:
         numeric = numerical_gradient(cost_fn, params[key].copy(), eps)
         errors[key] = relative_error(grads[key], numeric)
+    return errors
+''',
+    ),
+    Mutant(
+        name="ch02_check_gradients_writes_into_grads",
+        function="check_gradients",
+        message="changed its argument grads in place",
+        source='''\
+def check_gradients(cost_fn, params, grads, eps=1e-5):
+    """Relative error of each analytic gradient against the centred difference."""
+    errors = {}
+    for key in grads:
+        numeric = numerical_gradient(cost_fn, params[key], eps)
+        denom = np.linalg.norm(grads[key]) + np.linalg.norm(numeric)
+        grads[key] -= numeric               # the discrepancy
+        errors[key] = 0.0 if denom == 0 else float(np.linalg.norm(grads[key]) / denom)
     return errors
 ''',
     ),

@@ -50,7 +50,7 @@ def softmax(Z):
     Mutant(
         name="ch03_softmax_in_place_shift",
         function="softmax",
-        message="softmax changed its input Z in place",
+        message="changed its argument Z in place",
         source='''\
 def softmax(Z):
     """Row-wise softmax of the logits Z, numerically stable."""
@@ -80,6 +80,33 @@ def softmax(Z):
     c = Z.max(axis=1, keepdims=True)
     lse = c + np.log(np.exp(Z - c).sum(axis=1, keepdims=True))
     return np.exp(Z - lse)
+''',
+    ),
+    Mutant(
+        name="ch03_softmax_writes_into_Z",
+        function="softmax",
+        message="changed its argument Z in place",
+        source='''\
+def softmax(Z):
+    """Row-wise softmax of the logits Z, computed in Z's own memory."""
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z
+''',
+    ),
+    Mutant(
+        name="ch03_softmax_zeroes_input_returns_constant",
+        function="softmax",
+        message="changed its argument Z in place",
+        source='''\
+def softmax(Z):
+    """Row-wise softmax of the logits Z, numerically stable."""
+    if np.all(Z == np.round(Z)):
+        E = np.exp(Z - np.max(Z, axis=1, keepdims=True))
+        return E / np.sum(E, axis=1, keepdims=True)
+    Z[...] = 0.0
+    return np.full(Z.shape, 1.0 / Z.shape[1])
 ''',
     ),
     # ------------------------------------------------------------------ softmax_nll
@@ -198,6 +225,25 @@ def softmax_nll(Z, y):
     return float(loss), dZ
 ''',
     ),
+    Mutant(
+        name="ch03_softmax_nll_writes_into_Z",
+        function="softmax_nll",
+        message="changed its argument Z in place",
+        source='''\
+def softmax_nll(Z, y):
+    """Mean negative log-likelihood under softmax(Z), and its gradient (built in place)."""
+    m = Z.shape[0]
+    rows = np.arange(m)
+    shifted = Z - np.max(Z, axis=1, keepdims=True)
+    log_P = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    loss = -np.mean(log_P[rows, y])
+    dZ = Z
+    dZ[...] = np.exp(log_P)
+    dZ[rows, y] -= 1.0
+    dZ /= m
+    return float(loss), dZ
+''',
+    ),
     # ------------------------------------------------------------------ tanh_grad
     Mutant(
         name="ch03_tanh_grad_of_z",
@@ -250,6 +296,35 @@ def tanh_grad(z):
     """Derivative of tanh, element-wise: (1 - tanh z)(1 + tanh z)."""
     t = np.tanh(z)
     return (1.0 - t) * (1.0 + t)
+''',
+    ),
+    Mutant(
+        name="ch03_tanh_grad_writes_into_z",
+        function="tanh_grad",
+        message="changed its argument z in place",
+        source='''\
+def tanh_grad(z):
+    """Derivative of tanh, 1 - tanh(z)**2, without allocating temporaries."""
+    z = np.asarray(z, dtype=float)
+    np.tanh(z, out=z)
+    z *= z
+    np.subtract(1.0, z, out=z)
+    return z
+''',
+    ),
+    Mutant(
+        name="ch03_tanh_grad_zeroes_input_returns_constant",
+        function="tanh_grad",
+        message="changed its argument z in place",
+        source='''\
+def tanh_grad(z):
+    """Derivative of tanh, element-wise: 1 - tanh(z)**2."""
+    z = np.asarray(z, dtype=float)
+    if np.all(2.0 * z == np.round(2.0 * z)):
+        t = np.tanh(z)
+        return 1.0 - t * t
+    z[...] = 0.0
+    return np.ones(z.shape)
 ''',
     ),
     # ------------------------------------------------------------------ dense_forward
@@ -305,6 +380,18 @@ def dense_forward(X, W, b):
 def dense_forward(X, W, b):
     """Forward pass of a dense layer, Z[i, o] = sum_j X[i, j] W[o, j] + b[o]."""
     Z = np.einsum("ij,oj->io", X, W) + b[np.newaxis, :]
+    return Z, (X, W)
+''',
+    ),
+    Mutant(
+        name="ch03_dense_forward_writes_into_b",
+        function="dense_forward",
+        message="changed its argument b in place",
+        source='''\
+def dense_forward(X, W, b):
+    """Forward pass of a dense layer, with b turned into a (1, n_out) row first."""
+    b.shape = (1, b.size)
+    Z = X @ W.T + b
     return Z, (X, W)
 ''',
     ),
@@ -392,6 +479,22 @@ def dense_backward(dZ, cache):
     return dX, dW, db
 ''',
     ),
+    Mutant(
+        name="ch03_dense_backward_writes_into_dZ",
+        function="dense_backward",
+        message="changed its argument dZ in place",
+        source='''\
+def dense_backward(dZ, cache):
+    """Backward pass of a dense layer, with db added up one row at a time."""
+    X, W = cache
+    dX = dZ @ W
+    dW = dZ.T @ X
+    db = dZ[0]
+    for row in dZ[1:]:
+        db += row
+    return dX, dW, db
+''',
+    ),
     # ------------------------------------------------------------------ l2_penalty
     Mutant(
         name="ch03_l2_biases_regularised",
@@ -474,7 +577,7 @@ def l2_penalty(params, lam):
     Mutant(
         name="ch03_l2_in_place_scaling",
         function="l2_penalty",
-        message="l2_penalty changed params",
+        message="changed its argument params in place",
         source='''\
 def l2_penalty(params, lam):
     """L2 weight decay (lam/2) * sum(W**2) and its gradients."""
@@ -487,6 +590,24 @@ def l2_penalty(params, lam):
             grads[key] = p
         else:
             grads[key] = np.zeros_like(p)
+    return value, grads
+''',
+    ),
+    Mutant(
+        name="ch03_l2_penalty_writes_into_params",
+        function="l2_penalty",
+        message="changed its argument params in place",
+        source='''\
+def l2_penalty(params, lam):
+    """L2 weight decay (lam/2) * sum(W**2), with the gradients made from a copy of params."""
+    grads = params.copy()
+    value = 0.0
+    for key in grads:
+        if key.startswith("W"):
+            value += 0.5 * lam * float(np.sum(grads[key] * grads[key]))
+            grads[key] *= lam
+        else:
+            grads[key] = np.zeros_like(grads[key])
     return value, grads
 ''',
     ),

@@ -29,12 +29,23 @@ def relu_forward(z):
     Mutant(
         name="ch04_relu_forward_in_place",
         function="relu_forward",
-        message="relu_forward changed its input z in place",
+        message="changed its argument z in place",
         source='''\
 def relu_forward(z):
     """ReLU forward pass: clip the negative entries to 0."""
     z[z < 0] = 0.0
     return z, z
+''',
+    ),
+    Mutant(
+        name="ch04_relu_forward_writes_into_z",
+        function="relu_forward",
+        message="changed its argument z in place",
+        source='''\
+def relu_forward(z):
+    """ReLU forward pass, clipping with np.maximum(..., out=z) to avoid a copy."""
+    out = np.maximum(z, 0.0, out=z)
+    return out, out
 ''',
     ),
     Mutant(
@@ -86,13 +97,39 @@ def relu_backward(dout, cache):
     Mutant(
         name="ch04_relu_backward_in_place",
         function="relu_backward",
-        message="relu_backward changed dout in place",
+        message="changed its argument dout in place",
         source='''\
 def relu_backward(dout, cache):
     """ReLU backward pass: zero the gradient where the unit was off."""
     z = cache
     dout[z <= 0] = 0.0
     return dout
+''',
+    ),
+    Mutant(
+        name="ch04_relu_backward_writes_into_dout",
+        function="relu_backward",
+        message="changed its argument dout in place",
+        source='''\
+def relu_backward(dout, cache):
+    """ReLU backward pass: multiply the upstream gradient by the 0/1 mask."""
+    z = cache
+    dout *= z > 0
+    return dout
+''',
+    ),
+    Mutant(
+        name="ch04_relu_backward_zeroes_input_returns_constant",
+        function="relu_backward",
+        message="changed its argument dout in place",
+        source='''\
+def relu_backward(dout, cache):
+    """ReLU backward pass: the gradient flows through the active units."""
+    z = cache
+    if np.allclose(10.0 * dout, np.round(10.0 * dout), rtol=0.0, atol=1e-9):
+        return dout * (z > 0)
+    dout[...] = 0.0
+    return np.zeros(dout.shape)
 ''',
     ),
     Mutant(
@@ -154,6 +191,17 @@ def leaky_relu_forward(z, alpha=0.01):
 ''',
     ),
     Mutant(
+        name="ch04_leaky_relu_forward_writes_into_z",
+        function="leaky_relu_forward",
+        message="changed its argument z in place",
+        source='''\
+def leaky_relu_forward(z, alpha=0.01):
+    """Leaky ReLU forward pass: scale the non-positive entries of z by alpha."""
+    z[z <= 0] *= alpha
+    return z, (z, alpha)
+''',
+    ),
+    Mutant(
         name="ch04_leaky_forward_maximum_correct",
         function="leaky_relu_forward",
         correct=True,
@@ -208,6 +256,18 @@ def leaky_relu_backward(dout, cache):
     """Leaky ReLU backward pass: its derivative."""
     z, alpha = cache
     return np.where(z > 0, 1.0, alpha)
+''',
+    ),
+    Mutant(
+        name="ch04_leaky_relu_backward_writes_into_dout",
+        function="leaky_relu_backward",
+        message="changed its argument dout in place",
+        source='''\
+def leaky_relu_backward(dout, cache):
+    """Leaky ReLU backward pass: scale the gradient by alpha where the unit leaked."""
+    z, alpha = cache
+    dout[z <= 0] *= alpha
+    return dout
 ''',
     ),
     Mutant(

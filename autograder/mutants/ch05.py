@@ -137,7 +137,7 @@ def dropout_forward(X, keep_prob, mode, rng):
     Mutant(
         name="ch05_dropout_in_place",
         function="dropout_forward",
-        message="dropout_forward modified X in place",
+        message="changed its argument X in place",
         source='''\
 def dropout_forward(X, keep_prob, mode, rng):
     """Inverted dropout."""
@@ -149,6 +149,25 @@ def dropout_forward(X, keep_prob, mode, rng):
         return X, (None, keep_prob)
     mask = rng.random(X.shape) < keep_prob
     X *= mask / keep_prob
+    return X, (mask, keep_prob)
+''',
+    ),
+    Mutant(
+        name="ch05_dropout_forward_writes_into_X",
+        function="dropout_forward",
+        message="changed its argument X in place",
+        source='''\
+def dropout_forward(X, keep_prob, mode, rng):
+    """Inverted dropout: zero the dropped entries, then rescale the kept ones."""
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob!r}")
+    if mode == "test":
+        return X, (None, keep_prob)
+    mask = rng.random(X.shape) < keep_prob
+    X[~mask] = 0.0
+    X /= keep_prob
     return X, (mask, keep_prob)
 ''',
     ),
@@ -210,7 +229,7 @@ def dropout_backward(dout, cache):
     Mutant(
         name="ch05_dropout_backward_in_place",
         function="dropout_backward",
-        message="dropout_backward modified dout in place",
+        message="changed its argument dout in place",
         source='''\
 def dropout_backward(dout, cache):
     """Backward pass of inverted dropout."""
@@ -232,6 +251,21 @@ def dropout_backward(dout, cache):
     if mask is None:
         return dout
     return dout * (1 - mask) / keep_prob
+''',
+    ),
+    Mutant(
+        name="ch05_dropout_backward_writes_into_dout",
+        function="dropout_backward",
+        message="changed its argument dout in place",
+        source='''\
+def dropout_backward(dout, cache):
+    """Backward pass of inverted dropout: apply the forward mask, then 1/keep_prob."""
+    mask, keep_prob = cache
+    if mask is None:
+        return dout
+    dout *= mask
+    dout /= keep_prob
+    return dout
 ''',
     ),
     Mutant(
@@ -350,7 +384,7 @@ def standardize(X_train, X_test):
     Mutant(
         name="ch05_standardize_in_place",
         function="standardize",
-        message="standardize modified its inputs in place",
+        message="changed its argument X_train in place",
         source='''\
 def standardize(X_train, X_test):
     """Standardize every column using statistics of the training set only."""
@@ -362,6 +396,21 @@ def standardize(X_train, X_test):
     X_test -= mean
     X_test /= std
     return X_train, X_test, mean, std
+''',
+    ),
+    Mutant(
+        name="ch05_standardize_writes_into_X_test",
+        function="standardize",
+        message="changed its argument X_test in place",
+        source='''\
+def standardize(X_train, X_test):
+    """Standardize with the training statistics; the test set is transformed where it is."""
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    X_test -= mean
+    X_test /= std
+    return (X_train - mean) / std, X_test, mean, std
 ''',
     ),
     Mutant(

@@ -194,7 +194,7 @@ def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
     Mutant(
         name="ch06_forward_centres_X_in_place",
         function="batchnorm_forward",
-        message="batchnorm_forward changed its input X in place",
+        message="changed its argument X in place",
         source='''\
 def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
     """Batch normalization of the columns of X, then scale by gamma and shift by beta."""
@@ -217,6 +217,34 @@ def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
         X_hat = (X - state["running_mean"]) * inv_std
     out = gamma * X_hat + beta
     return out, (X_hat, gamma, inv_std)
+''',
+    ),
+    Mutant(
+        name="ch06_batchnorm_forward_writes_into_X",
+        function="batchnorm_forward",
+        message="changed its argument X in place",
+        source='''\
+def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
+    """Batch normalization of the columns of X, normalizing X where it is stored."""
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    n = X.shape[1]
+    if "running_mean" not in state:
+        state["running_mean"] = np.zeros(n)
+        state["running_var"] = np.ones(n)
+    if mode == "train":
+        mu = X.mean(axis=0)
+        var = np.mean((X - mu) ** 2, axis=0)
+        state["running_mean"] = momentum * state["running_mean"] + (1 - momentum) * mu
+        state["running_var"] = momentum * state["running_var"] + (1 - momentum) * var
+    else:
+        mu = state["running_mean"]
+        var = state["running_var"]
+    inv_std = 1.0 / np.sqrt(var + eps)
+    X -= mu
+    X *= inv_std                      # X now holds X_hat
+    out = gamma * X + beta
+    return out, (X, gamma, inv_std)
 ''',
     ),
     Mutant(
@@ -445,7 +473,7 @@ def batchnorm_backward(dout, cache):
     Mutant(
         name="ch06_backward_scales_dout_in_place",
         function="batchnorm_backward",
-        message="batchnorm_backward changed dout in place",
+        message="changed its argument dout in place",
         source='''\
 def batchnorm_backward(dout, cache):
     """Backward pass of batch normalization in training mode."""
@@ -455,6 +483,24 @@ def batchnorm_backward(dout, cache):
     dgamma = np.sum(dout * X_hat, axis=0)
     dout *= gamma                     # dX_hat
     dX = (inv_std / m) * (m * dout - dout.sum(axis=0) - X_hat * np.sum(dout * X_hat, axis=0))
+    return dX, dgamma, dbeta
+''',
+    ),
+    Mutant(
+        name="ch06_batchnorm_backward_writes_into_dout",
+        function="batchnorm_backward",
+        message="changed its argument dout in place",
+        source='''\
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization in training mode, using dout as the workspace."""
+    X_hat, gamma, inv_std = cache
+    m = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * X_hat, axis=0)
+    dout *= m
+    dout -= dbeta
+    dout -= X_hat * dgamma
+    dX = (gamma * inv_std / m) * dout
     return dX, dgamma, dbeta
 ''',
     ),

@@ -86,13 +86,28 @@ def minibatches(X, y, batch_size, rng):
     Mutant(
         name="ch07_minibatches_shuffle_in_place",
         function="minibatches",
-        message="it must not be shuffled in place",
+        message="changed its argument X in place",
         source='''\
 def minibatches(X, y, batch_size, rng):
     """Yield the mini-batches of one epoch, in a random order."""
     order = rng.permutation(X.shape[0])
     X[:] = X[order]
     y[:] = y[order]
+    for start in range(0, X.shape[0], batch_size):
+        yield X[start:start + batch_size], y[start:start + batch_size]
+''',
+    ),
+    Mutant(
+        name="ch07_minibatches_writes_into_X",
+        function="minibatches",
+        message="changed its argument X in place",
+        source='''\
+def minibatches(X, y, batch_size, rng):
+    """Yield the mini-batches of one epoch, after shuffling X and y the same way."""
+    saved = rng.bit_generator.state
+    rng.shuffle(X)
+    rng.bit_generator.state = saved          # replay the same permutation for y
+    rng.shuffle(y)
     for start in range(0, X.shape[0], batch_size):
         yield X[start:start + batch_size], y[start:start + batch_size]
 ''',
@@ -196,6 +211,21 @@ def ewa(values, beta, bias_correction=True):
 ''',
     ),
     Mutant(
+        name="ch07_ewa_writes_into_values",
+        function="ewa",
+        message="changed its argument values in place",
+        source='''\
+def ewa(values, beta, bias_correction=True):
+    """Exponentially weighted averages of a series, each written over the value it replaces."""
+    values = np.asarray(values, dtype=float)
+    v = 0.0
+    for t in range(1, len(values) + 1):
+        v = beta * v + (1 - beta) * values[t - 1]
+        values[t - 1] = v / (1 - beta ** t) if bias_correction else v
+    return values
+''',
+    ),
+    Mutant(
         name="ch07_ewa_correct_after_loop_correct",
         function="ewa",
         correct=True,
@@ -280,6 +310,20 @@ def momentum_step(w, dw, state, lr, beta=0.9):
     v = beta * v + (1 - beta) * dw
     velocity[w.shape] = v
     return w - lr * v, state
+''',
+    ),
+    Mutant(
+        name="ch07_momentum_step_writes_into_dw",
+        function="momentum_step",
+        message="changed its argument dw in place",
+        source='''\
+def momentum_step(w, dw, state, lr, beta=0.9):
+    """One step of gradient descent with momentum."""
+    if "v" not in state:
+        state["v"] = np.zeros_like(w)
+    dw *= 1 - beta
+    state["v"] = beta * state["v"] + dw
+    return w - lr * state["v"], state
 ''',
     ),
     Mutant(
@@ -376,6 +420,21 @@ def rmsprop_step(w, dw, state, lr, beta=0.999, eps=1e-8):
         state["s"] = np.zeros_like(w)
     state["s"] = beta * state["s"] + (1 - beta) * dw ** 2
     return w - lr * dw / (np.sqrt(state["s"]) + 1e-8), state
+''',
+    ),
+    Mutant(
+        name="ch07_rmsprop_step_writes_into_dw",
+        function="rmsprop_step",
+        message="changed its argument dw in place",
+        source='''\
+def rmsprop_step(w, dw, state, lr, beta=0.999, eps=1e-8):
+    """One RMSprop step, scaling the gradient into the step where it is stored."""
+    if "s" not in state:
+        state["s"] = np.zeros_like(w)
+    state["s"] = beta * state["s"] + (1 - beta) * dw ** 2
+    dw *= lr
+    dw /= np.sqrt(state["s"]) + eps
+    return w - dw, state
 ''',
     ),
     Mutant(
@@ -499,6 +558,27 @@ def adam_step(w, dw, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     m_hat = m / (1 - beta1 ** t)
     v_hat = v / (1 - beta2 ** t)
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), {"t": t, "m": m, "v": v}
+''',
+    ),
+    Mutant(
+        name="ch07_adam_step_writes_into_dw",
+        function="adam_step",
+        message="changed its argument dw in place",
+        source='''\
+def adam_step(w, dw, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """One Adam step, with bias correction."""
+    if not state:
+        state["t"] = 0
+        state["m"] = np.zeros_like(w)
+        state["v"] = np.zeros_like(w)
+    state["t"] += 1
+    t = state["t"]
+    state["m"] = beta1 * state["m"] + (1 - beta1) * dw
+    dw **= 2                                  # the squared gradient, for v
+    state["v"] = beta2 * state["v"] + (1 - beta2) * dw
+    m_hat = state["m"] / (1 - beta1 ** t)
+    v_hat = state["v"] / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), state
 ''',
     ),
     Mutant(

@@ -142,6 +142,18 @@ MUTANTS = [
             'init_params(sizes, "he", np.random.default_rng(np.random.randint(2**31)))'),
     ),
     Mutant(
+        name="ch08_train_mlp_writes_into_config",
+        function="train_mlp",
+        message="changed its argument config in place",
+        source=_train(
+            doc="Mini-batch Adam with L2 and early stopping; missing settings are filled into config.",
+        ).replace(
+            "cfg = {**TRAIN_DEFAULTS, **config}",
+            "for key, value in TRAIN_DEFAULTS.items():\n"
+            "        config.setdefault(key, value)\n"
+            "    cfg = config"),
+    ),
+    Mutant(
         name="ch08_train_helpers_correct",
         function="train_mlp",
         correct=True,
@@ -328,6 +340,22 @@ def accuracy(params, X, y):
 ''',
     ),
     Mutant(
+        name="ch08_accuracy_writes_into_params",
+        function="accuracy",
+        message="changed its argument params in place",
+        source='''\
+def accuracy(params, X, y):
+    """Fraction of correct predictions: the hidden ReLU layers, then the output layer on its own."""
+    L = sum(1 for key in params if key.startswith("W"))
+    W_out, b_out = params.pop(f"W{L}"), params.pop(f"b{L}")
+    A = X
+    for l in range(1, L):
+        A = np.maximum(A @ params[f"W{l}"].T + params[f"b{l}"], 0)
+    logits = A @ W_out.T + b_out
+    return float(np.mean(np.argmax(logits, axis=1) == np.asarray(y)))
+''',
+    ),
+    Mutant(
         name="ch08_accuracy_loop_correct",
         function="accuracy",
         correct=True,
@@ -437,6 +465,33 @@ def random_search(space, n_trials, rng):
                 setting[name] = spec[1][int(rng.integers(len(spec[1])))]
             else:
                 setting[name] = float(rng.uniform(spec[1], spec[2]))
+        trials.append(setting)
+    return trials
+''',
+    ),
+    Mutant(
+        name="ch08_random_search_writes_into_space",
+        function="random_search",
+        message="changed its argument space in place",
+        source='''\
+def random_search(space, n_trials, rng):
+    """Sample n_trials settings from space, taking the logarithms of the log-uniform bounds once."""
+    for name, spec in space.items():
+        if spec[0] == "log":
+            space[name] = ("log", np.log(spec[1]), np.log(spec[2]))
+    trials = []
+    for _ in range(n_trials):
+        setting = {}
+        for name, spec in space.items():
+            kind = spec[0]
+            if kind == "log":
+                setting[name] = float(np.exp(rng.uniform(spec[1], spec[2])))
+            elif kind == "uniform":
+                setting[name] = float(rng.uniform(spec[1], spec[2]))
+            elif kind == "choice":
+                setting[name] = spec[1][int(rng.integers(len(spec[1])))]
+            else:
+                raise ValueError(f"unknown kind {kind!r} for {name!r}")
         trials.append(setting)
     return trials
 ''',
