@@ -573,8 +573,8 @@ def summary(subs: list[Submission], scores: dict) -> str:
     if weak:
         lines += ["", "Warning: student code ran without the bwrap sandbox (run as root with bubblewrap "
                   "installed for full isolation); see the instructor guide in README.md."]
-    lines += ["", "'full' counts full marks on the autograded exercises; written answers score 0 until "
-              "graded by hand (nbgrader formgrader)."]
+    lines += ["", "'full' counts full marks on the autograded exercises; written answers count once they "
+              "are graded by hand (`autograder formgrader`, then `autograder feedback`)."]
     return "\n".join(lines)
 
 

@@ -31,8 +31,8 @@ SCRIPT_AUTOLINK = re.compile(r"<\s*(?:javascript|vbscript|data|file)\s*:[^>]*>",
 HOSTILE = re.compile(
     r"<\s*/?\s*(script|iframe|frame|object|embed|applet|form|input|button|textarea|select|svg|math|style|"
     r"link|meta|base|template|video|audio|source|portal)\b"
-    r"|<[^>]*\son[a-z]+\s*="
-    r"|<[^>]*\sstyle\s*="
+    r"|<[A-Za-z][^<>]*\son[a-z]+\s*="
+    r"|<[A-Za-z][^<>]*\sstyle\s*="
     r"|(?:javascript|vbscript)\s*:"
     r"|data\s*:\s*text/html",
     re.I,
@@ -83,8 +83,8 @@ def sanitize_markdown(text: str) -> str:
 def hostile_markup(text: str) -> list[str]:
     """What in ``text`` would have run or restyled the page had it not been removed."""
     outside = CODE.sub("", text)   # math is searched too: a renderer may not take it for math
-    found = [m.group(0).strip()[:60] for m in HOSTILE.finditer(outside)]
-    found += [m.group(0)[:60] for m in SCRIPT_LINK.finditer(outside)]
+    found = [" ".join(m.group(0).split())[:60] for m in HOSTILE.finditer(outside)]
+    found += [" ".join(m.group(0).split())[:60] for m in SCRIPT_LINK.finditer(outside)]
     return list(dict.fromkeys(found))[:5]
 
 

@@ -15,9 +15,11 @@ A discrepancy is any of:
 - a cell whose score differs from the first pass;
 - a submission left as a grading failure (not graded because of the machine).
 
-Recoveries (a sandbox lost without a cause and started again, or a submission graded a
-second time) are counted and printed too: they are the machine's hiccups that the grader
-absorbed. Exits with status 1 if there was any discrepancy.
+Recoveries (a sandbox lost and started again, a call made again after its process died, a
+submission graded a second time) are counted and printed with the submission they happened
+to: on an honest submission they are the machine's hiccups that the grader absorbed; the
+adversarial ones that end their own process cause some on purpose. Exits with status 1 if
+there was any discrepancy.
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ class Soak:
     first: dict = field(default_factory=dict)         # (student, chapter, grade_id) -> score
     gradings: int = 0
     recoveries: int = 0
+    recovery_log: list = field(default_factory=list)
     discrepancies: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -119,7 +122,10 @@ def check_pass(soak: Soak, course: Path, subs, number: int) -> list[str]:
     for sub in subs:
         if sub.grading_failure:
             found.append(f"pass {number}: {sub.key} left as a grading failure: {sub.result.get('reason')}")
-        soak.recoveries += len(sub.result.get("recoveries", [])) + sub.retried
+        events = list(sub.result.get("recoveries", [])) + (["graded again after a grading failure"]
+                                                           if sub.retried else [])
+        soak.recoveries += len(events)
+        soak.recovery_log += [f"pass {number}: {sub.key}: {text}" for text in events]
     soak.discrepancies += found
     return found
 
@@ -145,6 +151,9 @@ def run(passes: int = 10, copies: int = 2, jobs: int = 2, chapters: list[str] | 
                 f"{len(found)} discrepancies, {soak.recoveries} recoveries so far")
             for line in found:
                 log("  " + line)
+            for line in soak.recovery_log[len(soak.recovery_log) - sum(1 for r in soak.recovery_log
+                                                                       if r.startswith(f"pass {number}:")):]:
+                log("  recovery: " + line)
         log(f"\n{soak.gradings} gradings in {soak.seconds:.0f} s: {len(soak.discrepancies)} discrepancies, "
             f"{soak.recoveries} recoveries")
         return soak
