@@ -153,20 +153,26 @@ def check_array(name: str, got, expected, *, rtol: float = RTOL, atol: float = A
     diagnosis = _diagnose(arr, expected, mistakes, rtol, atol)
     if not np.all(np.isfinite(arr)) and np.all(np.isfinite(expected)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        where = f"[{', '.join(map(str, bad))}]" if arr.ndim else ""
         raise AssertionError(
-            f"{name}{where} is {arr[bad]} but should be {expected[bad]:.6g}: an overflow or a "
+            f"{entry(name, bad)} is {arr[bad]} but should be {expected[bad]:.6g}: an overflow or a "
             f"division by zero somewhere.{diagnosis or ' Is the computation numerically stable?'}"
         )
     err = np.abs(arr - expected) - rtol * np.abs(expected)
     worst = np.unravel_index(int(np.argmax(err)), arr.shape) if arr.ndim else ()
-    where = f"[{', '.join(str(int(i)) for i in worst)}]" if arr.ndim else ""
     n_bad = int(np.sum(~np.isclose(arr, expected, rtol=rtol, atol=atol)))
+    count = f"; {n_bad} of {arr.size} entries differ" if arr.size > 1 else ""
     raise AssertionError(
-        f"{name}{where} is {arr[worst]:.8g}, expected {expected[worst]:.8g} "
-        f"(difference {abs(arr[worst] - expected[worst]):.3g}; "
-        f"{n_bad} of {arr.size} entries differ).{diagnosis}"
+        f"{entry(name, worst)} is {arr[worst]:.8g}, expected {expected[worst]:.8g} "
+        f"(difference {abs(arr[worst] - expected[worst]):.3g}{count}).{diagnosis}"
     )
+
+
+def entry(name: str, index: tuple) -> str:
+    """``dW[1, 2]``; for a name that is a phrase, ``softmax(Z) for large logits: entry [1, 2]``."""
+    if not index:
+        return name
+    where = f"[{', '.join(str(int(i)) for i in index)}]"
+    return f"{name}: entry {where}" if " " in name.strip() else f"{name}{where}"
 
 
 def check_scalar(name: str, got, expected: float, *, rtol: float = RTOL, atol: float = ATOL,

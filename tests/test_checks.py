@@ -62,3 +62,15 @@ def test_gradient_check_accepts_right_and_rejects_wrong():
     assert check_gradient("dx", f, x, np.cos(x)) < 1e-8
     with pytest.raises(AssertionError, match="gradient check failed for dx"):
         check_gradient("dx", f, x, np.sin(x))
+
+
+def test_messages_keep_the_name_and_the_index_apart():
+    with pytest.raises(AssertionError) as info:
+        check_array("softmax(Z) for logits of size 1000", np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]]))
+    assert "softmax(Z) for logits of size 1000: entry [0, " in str(info.value)
+    with pytest.raises(AssertionError) as info:
+        check_array("dW", np.array([[1.0, 5.0]]), np.array([[1.0, 1.0]]))
+    assert str(info.value).startswith("dW[0, 1] is 5")
+    with pytest.raises(AssertionError) as info:
+        check_scalar("J", 2.0, 1.0)
+    assert "entries differ" not in str(info.value)
