@@ -14,6 +14,20 @@ def chapter_ids(root: Path = REPO / "solutions") -> list[str]:
                   if p.is_dir() and CHAPTER_ID.match(p.name) and (p / f"{p.name}.ipynb").is_file())
 
 
+def resolve_chapters(names, known: list[str] | None = None) -> list[str]:
+    """Chapter ids for ``names``, each a full id or the start of exactly one (``02``,
+    ``02_gradient``). Raises ``ValueError`` naming what matches nothing, or more than one."""
+    known = chapter_ids() if known is None else known
+    out = []
+    for name in names:
+        matches = [c for c in known if c == name] or [c for c in known if c.startswith(name)]
+        if len(matches) != 1:
+            what = "matches no chapter" if not matches else f"matches {', '.join(matches)}"
+            raise ValueError(f"chapter {name!r} {what} (known: {', '.join(known)})")
+        out.append(matches[0])
+    return out
+
+
 def ensure_venv_bin_on_path() -> None:
     """Put this interpreter's ``bin/`` first on ``PATH``.
 

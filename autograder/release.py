@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import REPO, chapter_ids, ensure_venv_bin_on_path
+from .paths import REPO, chapter_ids, ensure_venv_bin_on_path, resolve_chapters
 
 KERNEL = "python3"
 CELL_TIMEOUT = 300  # seconds; no chapter cell comes near this
@@ -127,11 +127,10 @@ def release_chapter(chapter: str, out_root: Path = REPO / "chapters") -> Path:
 
 def release(chapters=None, out_root: Path = REPO / "chapters", jobs: int = 1, log=print) -> list[Path]:
     """Release ``chapters`` (default: every chapter in solutions/), ``jobs`` at a time."""
-    chapters = list(chapters or chapter_ids())
-    unknown = [c for c in chapters if c not in chapter_ids()]
-    if unknown:
-        raise ReleaseError(f"no instructor notebook for {', '.join(unknown)} "
-                           f"(expected solutions/<id>/<id>.ipynb; found {', '.join(chapter_ids())})")
+    try:
+        chapters = resolve_chapters(chapters) if chapters else chapter_ids()
+    except ValueError as exc:
+        raise ReleaseError(f"{exc}; an instructor notebook is solutions/<id>/<id>.ipynb") from None
     if jobs <= 1 or len(chapters) == 1:
         paths = []
         for chapter in chapters:

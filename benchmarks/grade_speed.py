@@ -23,7 +23,7 @@ import nbformat  # noqa: E402
 
 from autograder.grade import grade, prepare_course  # noqa: E402
 from autograder.mutants import catalog, submission  # noqa: E402
-from autograder.paths import chapter_ids, ensure_venv_bin_on_path  # noqa: E402
+from autograder.paths import chapter_ids, ensure_venv_bin_on_path, resolve_chapters  # noqa: E402
 
 
 def make_class(root: Path, students: int, chapters: list[str]) -> None:
@@ -61,9 +61,13 @@ def plain_nbgrader(subs: Path, course: Path, chapters: list[str]) -> float:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=50)
-    parser.add_argument("--chapters", nargs="*", default=None, help="default: every released chapter")
+    parser.add_argument("--chapters", nargs="*", default=None,
+                        help="chapter ids or their start (02 05); default: every released chapter")
     args = parser.parse_args(argv)
-    chapters = args.chapters or chapter_ids()
+    try:
+        chapters = resolve_chapters(args.chapters) if args.chapters else chapter_ids()
+    except ValueError as exc:
+        parser.error(str(exc))
     with tempfile.TemporaryDirectory(prefix="bbh-bench-") as tmp:
         tmp = Path(tmp)
         make_class(tmp / "subs", args.students, chapters)

@@ -38,7 +38,7 @@ import nbformat  # noqa: E402
 
 from autograder.grade import grade  # noqa: E402
 from autograder.mutants import adversarial, catalog, submission  # noqa: E402
-from autograder.paths import chapter_ids  # noqa: E402
+from autograder.paths import chapter_ids, resolve_chapters  # noqa: E402
 
 CHEAP_ATTACKS = ("patch_numpy_tools", "always_equal_objects", "os_exit_at_top_level", "exit_inside_functions")
 
@@ -166,13 +166,13 @@ def main(argv=None) -> int:
     parser.add_argument("--passes", type=int, default=10)
     parser.add_argument("--copies", type=int, default=2, help="correct notebooks per chapter")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--chapters", nargs="*", default=None, help="chapter ids (default: all)")
+    parser.add_argument("--chapters", nargs="*", default=None, help="chapter ids or their start (default: all)")
     args = parser.parse_args(argv)
-    known = chapter_ids()
-    for chapter in args.chapters or []:
-        if chapter not in known:
-            parser.error(f"unknown chapter {chapter!r} (known: {', '.join(known)})")
-    soak = run(args.passes, args.copies, args.jobs, args.chapters)
+    try:
+        chapters = resolve_chapters(args.chapters) if args.chapters else None
+    except ValueError as exc:
+        parser.error(str(exc))
+    soak = run(args.passes, args.copies, args.jobs, chapters)
     return 1 if soak.discrepancies else 0
 
 

@@ -1,7 +1,8 @@
 """Reference implementations of every graded function, for the hidden tests and benchmarks.
 
 One module per chapter; each function has exactly the name and signature of the
-exercise contract in DESIGN.md. ``trainer`` is the fast float32 trainer used by the
+exercise contract (``autograder/contract.py``; tests/test_reference_properties.py
+checks that they agree). ``trainer`` is the fast float32 trainer used by the
 experiments and benchmarks.
 """
 from .mse_sigmoid import gd_step, mlp_backward, mlp_forward, mse_cost, sigmoid, sigmoid_grad
@@ -15,7 +16,7 @@ from .batchnorm import batchnorm_backward, batchnorm_forward
 from .optimizers import adam_step, ewa, lr_decay, minibatches, momentum_step, rmsprop_step
 from .training import accuracy, random_search, train_mlp
 
-# The graded functions of each chapter, as in DESIGN.md's exercise contract.
+# The graded functions of each chapter (the exercise contract).
 CONTRACT = {
     "01_mse_sigmoid": ["sigmoid", "sigmoid_grad", "mlp_forward", "mse_cost", "mlp_backward", "gd_step"],
     "02_gradient_checking": ["numerical_gradient", "relative_error", "check_gradients"],

@@ -170,11 +170,6 @@ class Network:
     def params(self):
         return {name: p for name, p, _ in self.parameters()}
 
-    def predict(self, X, batch_size=4096):
-        """Predicted classes ``(m,)`` (evaluation mode, in chunks to bound memory)."""
-        return np.concatenate([self.forward(X[i:i + batch_size]).argmax(axis=1)
-                               for i in range(0, len(X), batch_size)])
-
 
 def mlp(layer_sizes, rng, activation="relu", keep_prob=1.0, batchnorm=False, init=None):
     """``Network`` with dense layers of ``layer_sizes``, the activation after every hidden
