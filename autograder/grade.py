@@ -378,7 +378,7 @@ def merge(sub: Submission, course: Path, db_url: str, same_file_as_before: bool 
         gb.update_or_create_student(sub.student)
         gb.update_or_create_submission(sub.chapter, sub.student)
     submitted = course / "submitted" / sub.student / sub.chapter / f"{sub.chapter}.ipynb"
-    if sub.path is not None and sub.path.is_file():
+    if result.get("ok") and sub.path is not None and sub.path.is_file():
         submitted.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(sub.path, submitted)
     autograded = course / "autograded" / sub.student / sub.chapter / f"{sub.chapter}.ipynb"

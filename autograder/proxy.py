@@ -101,6 +101,7 @@ class Client:
                 self.worker_sandbox_stopped = True
 
     def _start_fresh(self) -> None:
+        self.close()   # one interrupted while it started would otherwise be left running
         self.restarts += 1
         if self.restarts > MAX_RESTARTS:
             self.broken = (f"after {MAX_RESTARTS} restarts of the process that runs your code, the remaining "
