@@ -121,6 +121,13 @@ def cell_results(nb) -> list[dict]:
     return rows
 
 
+def call_timeout(cell_timeout: float) -> float:
+    """How long one call of a student's function may take: short enough that, on a loaded
+    machine, the stand-in still gives up and says why (at least 2 s, or a tenth of the cell's
+    limit, before it) instead of nbgrader interrupting the whole cell."""
+    return max(1.0, min(0.9 * cell_timeout, cell_timeout - 2.0))
+
+
 class GradingFailure(RuntimeError):
     """The submission could not be graded for a reason of the grading machine, not the submission's."""
 
@@ -144,7 +151,7 @@ def start_sandbox(task: dict, work: Path, release, student):
     spec = {"events": str(work / "events.jsonl"), "cells": str(work / "cells.json"),
             "recoveries": str(work / RECOVERIES),
             "pidfile": str(pidfile), "failure": str(work / GRADING_FAILURE), "limits": limits.__dict__,
-            "call_timeout": max(1.0, 0.9 * task["cell_timeout"]), "setup_timeout": setup_timeout}
+            "call_timeout": call_timeout(task["cell_timeout"]), "setup_timeout": setup_timeout}
     seen: list[str] = []
     sandbox = None
     starts = []
