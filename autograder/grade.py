@@ -331,7 +331,9 @@ def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -
             proc.wait(timeout=options["timeout"])
         except subprocess.TimeoutExpired:
             kill_tree(proc)
-            return {"ok": False, "reason": f"grading took longer than {options['timeout']} s and was stopped"}
+            return with_early_flags({"ok": False, "work": str(work),
+                                     "reason": f"grading took longer than {options['timeout']} s and was stopped"},
+                                    work)
         kill_tree(proc)  # leftovers: a kernel or a process the notebook started
     result_file = work / "result.json"
     try:
@@ -340,7 +342,19 @@ def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -
         tail = (work / "worker.log").read_text(errors="replace").strip().splitlines()[-1:] or [""]
         result = {"ok": False, "grading_failure": True,
                   "reason": f"the grading process died (exit code {proc.returncode}): {tail[0][:200]}"}
-    return {**result, "work": str(work)}
+    return with_early_flags({**result, "work": str(work)}, work)
+
+
+def with_early_flags(result: dict, work: Path) -> dict:
+    """``result`` with the suspicious flags the worker found before grading, if it ended without them."""
+    from .worker import SUSPICIOUS
+
+    if "suspicious" not in result:
+        try:
+            result["suspicious"] = [str(x)[:300] for x in json.loads((work / SUSPICIOUS).read_text())][:30]
+        except (OSError, ValueError, TypeError):
+            pass
+    return result
 
 
 def run_batch(subs: list[Submission], course: Path, template_db: Path, options: dict, jobs: int, done) -> None:

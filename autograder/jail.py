@@ -212,7 +212,7 @@ class Sandbox:
         and the last step it began), or it still runs (``SandboxLost``: nothing points at the
         submission)."""
         try:
-            returncode = self.proc.wait(timeout=2)
+            returncode = self.proc.wait(timeout=5)   # a dying process may take a while on a busy machine
         except subprocess.TimeoutExpired:
             return SandboxLost("the connection to the process running the submission was lost while it still ran")
         return SandboxDied(returncode, last_step(self.home), self.limits)

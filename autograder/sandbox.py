@@ -19,11 +19,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import sys
 import warnings
 from pathlib import Path
+
+# Everything the server needs is imported here, before the submission's cells run: after
+# them, an import goes through whatever import hook the submission installed.
+import numpy as np
+
+from .wire import WARNINGS, Channel, Codec, WireError, describe_exception, rebuild_exception
 
 MAX_EVENTS = 40
 ALLOWED_IMPORTS = ("autograder", "autograder.checks", "autograder.contract", "autograder.data", "autograder.paths")
@@ -84,8 +91,6 @@ class Watcher:
 
 
 def memory_limit_mb() -> str:
-    import resource
-
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     return "?" if soft == resource.RLIM_INFINITY else f"{soft >> 20}"
 
@@ -139,8 +144,6 @@ class Server:
         self.shell, self.watcher, self.ready = shell, watcher, ready
 
     def serve(self, channel) -> None:
-        from .wire import WireError
-
         channel.send({"op": "ready", **self.ready, "events": self.watcher.events}, [])
         self.watcher.sent = len(self.watcher.events)
         while True:
@@ -154,16 +157,6 @@ class Server:
                 return
 
     def call(self, channel, header: dict, buffers: list) -> None:
-        import numpy as np
-
-        from .wire import (
-            WARNINGS,
-            Codec,
-            WireError,
-            describe_exception,
-            rebuild_exception,
-        )
-
         codec = Codec(allow_functions=False)
         name = str(header.get("name", ""))
 
@@ -261,9 +254,6 @@ def main(argv=None) -> int:
     import subprocess  # noqa: F401
 
     import matplotlib.pyplot  # noqa: F401  (builds its font cache with a subprocess)
-    import numpy  # noqa: F401
-
-    from .wire import Channel
 
     listener = publish_socket(home / "sock")
     devnull = os.open(os.devnull, os.O_WRONLY)

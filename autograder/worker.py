@@ -25,6 +25,7 @@ from .feedback import FEEDBACK_PREPROCESSORS, first_line, use_local_mathjax
 from .paths import ensure_venv_bin_on_path
 
 GRADING_FAILURE = "grading-failure.txt"   # written by the stand-ins when they give up without a cause
+SUSPICIOUS = "suspicious.json"             # what the submission's own code tries, found before grading
 RECOVERIES = "recoveries.jsonl"            # one line per sandbox lost without a cause and started again
 
 
@@ -195,6 +196,8 @@ def run(task: dict) -> dict:
     released = {r.source.strip() for r in release.cells}
     own_code = [c.source for c in student.cells if c.get("cell_type") == "code" and c.source.strip() not in released]
     suspicious = compare_cells(release, student) + scan_code(own_code) + answer_flags(release, student)
+    # Kept on disk at once: a worker stopped at the time limit still reports what the code tried.
+    (course / SUSPICIOUS).write_text(json.dumps(suspicious[:30]))
     nbformat.write(trusted_notebook(release, student), submitted)
     spec, seen, sandbox = start_sandbox(task, course, release, student)
     try:
