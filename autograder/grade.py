@@ -254,18 +254,6 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
-def stop_leftovers(work_root: Path) -> None:
-    """Kill what an earlier, killed run left running in ``work_root`` (workers, their kernels)."""
-    import psutil
-
-    for proc in psutil.process_iter(["cwd"]):
-        try:
-            if proc.info["cwd"] and Path(proc.info["cwd"]).is_relative_to(work_root):
-                proc.kill()
-        except (psutil.Error, OSError):
-            pass
-
-
 @contextlib.contextmanager
 def course_lock(course: Path):
     """One grading run per course workspace at a time."""
@@ -674,9 +662,10 @@ def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = N
 
     from .feedback import install_mathjax
     from .formgrader import write_nbgrader_config
+    from .jail import kill_processes_in
 
     with course_lock(course), tempfile.TemporaryDirectory(prefix="bbh-grade-") as scratch:
-        stop_leftovers(course / ".work")
+        kill_processes_in(course / ".work")   # what a killed earlier run left running
         shutil.rmtree(course / ".work", ignore_errors=True)
         write_nbgrader_config(course, db_url)
         install_mathjax(course / "feedback")

@@ -235,7 +235,7 @@ class Sandbox:
         self.proc.wait()
         self.proc = None   # stopping twice must not signal a process group that reused the pid
         if self.isolation == WEAK:
-            kill_user_leftovers(self.home)
+            kill_processes_in(self.home)
         shutil.rmtree(self.home, ignore_errors=True)
 
 
@@ -263,8 +263,9 @@ def handshake(path: Path, timeout: float) -> tuple[Channel, dict]:
     return channel, header
 
 
-def kill_user_leftovers(home: Path) -> None:
-    """Without namespaces a child may have left its session: kill whatever still runs in ``home``."""
+def kill_processes_in(home: Path) -> None:
+    """Kill every process whose working directory is inside ``home``: a sandbox's children that
+    left its session (without namespaces), or what a killed grading run left in its scratch folder."""
     try:
         import psutil
     except ImportError:
