@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 BOOK   := _build/html/index.html
+MATHJAX := $(VENV)/share/mathjax/package/es5/tex-mml-chtml.js
 
 .PHONY: book test setup release student-kit browser-deps data-deps sandbox-deps bench clean
 
@@ -18,8 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-## Build the HTML book from chapters/ (outputs come from the release; nothing is executed).
-book: setup
+## Build the HTML book from chapters/ (outputs come from the release; nothing is executed),
+## with MathJax served from the book itself so that it renders offline.
+book: setup $(MATHJAX)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo
 	@echo "The book is ready: open file://$(abspath $(BOOK))"
@@ -33,8 +35,6 @@ release: setup
 ## It is what the students' repository (repository.url in _config.yml) holds.
 student-kit: setup
 	$(BIN)/autograder release --student-kit _build/student-kit
-
-MATHJAX := $(VENV)/share/mathjax/package/es5/tex-mml-chtml.js
 
 # $(call apt_install,PACKAGE,WHAT FOR,WHAT HAPPENS WITHOUT IT): install a Debian package when
 # run as root with apt-get (updating the package lists once if needed), else say what is lost.
@@ -51,7 +51,7 @@ browser-deps: $(MATHJAX)
 	@if [ -x /usr/bin/chromium ]; then :; \
 	else $(call apt_install,chromium,for the browser test,the browser test will be skipped); fi
 
-# The book loads MathJax from its CDN; the browser test serves this copy in its place.
+# MathJax for the book and the feedback pages, which serve it themselves (autograder/mathjax.py).
 $(MATHJAX):
 	@mkdir -p $(VENV)/share/mathjax
 	@if command -v npm >/dev/null; then \

@@ -29,6 +29,10 @@ def main(argv=None) -> int:
     gr.add_argument("--cell-timeout", type=int, default=120, help="seconds per cell (default: %(default)s)")
     gr.add_argument("--memory", type=int, default=4096, help="memory limit per notebook in MB (default: %(default)s)")
     gr.add_argument("--no-progress", action="store_true", help="no progress bar")
+    gr.add_argument("--roster", default=None, metavar="CSV",
+                    help="map LMS users to student ids: columns lms_id, lms_name, student_id, display_name, email")
+    gr.add_argument("--chapter", default=None,
+                    help="the chapter of files whose names do not say (a one-assignment Canvas or Moodle download)")
 
     fg = sub.add_parser("formgrader", help="grade written answers by hand: nbgrader's formgrader on the workspace")
     fg.add_argument("--course", default="course", help="course workspace (default: ./course)")
@@ -40,13 +44,14 @@ def main(argv=None) -> int:
     fb.add_argument("--db", default=None, help="gradebook SQLAlchemy URL (default: sqlite in the workspace)")
 
     args = parser.parse_args(argv)
+    from .course_config import CourseConfigError
     from .grade import GradingError
     from .release import ReleaseError
     from .student_kit import StudentKitError
 
     try:
         return run(args)
-    except (GradingError, FileNotFoundError) as exc:   # bad input: say what is wrong
+    except (GradingError, CourseConfigError, FileNotFoundError) as exc:   # bad input: say what is wrong
         print(f"autograder {args.command}: {exc}", file=sys.stderr)
         return 2
     except (ReleaseError, StudentKitError) as exc:
@@ -71,7 +76,7 @@ def run(args) -> int:
 
         subs = grade(args.submissions, course=args.course, jobs=args.jobs, db_url=args.db, force=args.force,
                      timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory,
-                     progress=not args.no_progress)
+                     progress=not args.no_progress, roster=args.roster, chapter=args.chapter)
         lost = sum(sub.grading_failure for sub in subs)
         if lost:
             print(f"autograder grade: {lost} submissions could not be graded because of the grading machine; "
@@ -84,7 +89,10 @@ def run(args) -> int:
     else:
         from .release import release
 
-        release(args.chapters, jobs=args.jobs)
+        from .paths import REPO
+
+        # the instructor notebooks keep the outputs the release computed (the text quotes them)
+        release(args.chapters, jobs=args.jobs, instructor_root=REPO / "solutions")
     return 0
 
 if __name__ == "__main__":

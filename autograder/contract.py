@@ -23,6 +23,8 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "mse_cost": ("A", "Y", "params", "lam"),
     "mlp_backward": ("Y", "params", "cache", "lam"),
     "gd_step": ("params", "grads", "lr"),
+    "logistic_cost": ("A", "Y", "params", "lam"),
+    "logistic_output_delta": ("A", "Y"),
     # 02_gradient_checking
     "numerical_gradient": ("f", "x", "eps"),
     "relative_error": ("a", "b"),

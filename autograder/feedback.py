@@ -16,10 +16,11 @@ preprocessors, in this order (``FEEDBACK_PREPROCESSORS``; the workspace's
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from . import mathjax
 
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 MARKER = re.compile(r"BEGIN HIDDEN TESTS|END HIDDEN TESTS|BEGIN SOLUTION|END SOLUTION")
@@ -140,7 +141,6 @@ FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.GetGrades", "autograder.feedba
 # --------------------------------------------------------------------------- MathJax, served locally
 
 MATHJAX_FOLDER = "_mathjax"
-MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-mml-chtml.js"
 MATHJAX_BLOCK = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 STYLE = """<style>
 .admonition { border-left: 4px solid #3c78d8; background: #f3f7fd; padding: 0.4em 1em; margin: 1em 0; }
@@ -148,27 +148,13 @@ STYLE = """<style>
 .admonition-title { font-weight: bold; margin: 0.2em 0; }
 details.bbh-dropdown { border: 1px solid #ccc; padding: 0.3em 0.8em; margin: 1em 0; }
 p.bbh-awaiting { border-left: 4px solid #999; background: #f4f4f4; padding: 0.4em 1em; }
+p.bbh-late { border-left: 4px solid #c0504d; background: #fbeeee; padding: 0.4em 1em; }
 </style>"""
-
-
-def mathjax_source() -> Path | None:
-    """The MathJax 3 bundle installed beside the virtual environment (``make test`` fetches it)."""
-    from .paths import REPO
-
-    root = REPO / ".venv" / "share" / "mathjax" / "package" / "es5"
-    return root if (root / "tex-mml-chtml.js").is_file() else None
 
 
 def install_mathjax(feedback_root: Path) -> bool:
     """Copy MathJax into ``feedback_root/_mathjax`` once; whether a local copy is there."""
-    target = feedback_root / MATHJAX_FOLDER
-    if (target / "tex-mml-chtml.js").is_file():
-        return True
-    source = mathjax_source()
-    if source is None:
-        return False
-    shutil.copytree(source, target, dirs_exist_ok=True)
-    return True
+    return mathjax.copy_to(feedback_root / MATHJAX_FOLDER)
 
 
 def use_local_mathjax(page: str, relative: str) -> str:
@@ -179,8 +165,23 @@ def use_local_mathjax(page: str, relative: str) -> str:
         "displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true, tags: 'none'}, "
         "options: {ignoreHtmlClass: 'bbh-no-math'}};</script>\n"
         f"<script src=\"{relative}/tex-mml-chtml.js\" async "
-        f"onerror=\"var s=document.createElement('script');s.src='{MATHJAX_CDN}';document.head.appendChild(s);\"></script>\n"
+        f"onerror=\"var s=document.createElement('script');s.src='{mathjax.CDN}';document.head.appendChild(s);\"></script>\n"
         + STYLE)
     if MATHJAX_BLOCK.search(page):
         return MATHJAX_BLOCK.sub(lambda _: block, page, count=1)
     return page.replace("</head>", block + "\n</head>", 1)
+
+
+def with_late_note(page: str, late: str, penalty: float, score: float, max_score: float) -> str:
+    """``page`` with a note at its top: submitted ``late`` (``1 d 2 h``) after the due date, and
+    the late penalty of ``penalty`` points on a ``score`` (before the penalty) of ``max_score``."""
+    import html
+
+    text = f"Submitted {late} after the due date"
+    text += (f": late penalty {penalty:g} points, so your score is {max(score - penalty, 0.0):g} of {max_score:g}."
+             if penalty else "; this course takes no points off for it.")
+    note = f'<p class="bbh-late"><strong>{html.escape(text)}</strong></p>\n'
+    marker = '<div class="panel-body">'
+    if marker in page:
+        return page.replace(marker, note + marker, 1)
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + note, page, count=1)

@@ -1,28 +1,28 @@
 """``autograder grade SUBMISSIONS``: grade a whole class with nbgrader, in parallel.
 
 1. find the submissions (nbgrader's ``<student>/<chapter>/<chapter>.ipynb`` layout, a
-   flat folder of ``<student>_<chapter>.ipynb`` files, or a zip of either) and check
-   that each is a readable notebook;
+   flat folder of ``<student>_<chapter>.ipynb`` files, Canvas's and Moodle's downloads,
+   or a zip of any; ``lms.py``), match them to students (optionally through a roster) and
+   check that each is a readable notebook;
 2. put the instructor notebooks into the course workspace and register every chapter
    in nbgrader's gradebook (``generate_assignment``);
 3. grade each new or changed submission in its own worker process and scratch course
    (``--jobs`` at a time; each with a wall-clock timeout and a memory limit);
-4. merge the results into the one gradebook, one submission at a time, and write
-   ``grades.csv``, ``cells.csv`` and ``feedback/<student>/<chapter>.html``.
+4. merge the results into the one gradebook, one submission at a time (with the due date
+   and late penalty of ``course.toml``), and write the course-wide reports
+   (``reports.py``), the LMS exports and ``feedback/<student>/<chapter>.html``.
 
-A submission that cannot be graded gets zero and a reason in the report; every other
-submission is still graded. Grading an unchanged folder again changes nothing.
+A submission that cannot be graded gets zero and a reason in the report; a file that
+matches no student or chapter is listed in ``unmatched.csv``; every other submission is
+still graded. Grading an unchanged folder again changes nothing.
 """
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import json
 import os
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,9 +31,15 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .course_config import canvas_columns, load_due
+from .lms import write_exports
 from .paths import CHAPTER_ID, REPO, chapter_ids, ensure_venv_bin_on_path
+from .class_report import write_class_report
+from .reports import course_subs, gradebook_scores, summary, write_reports, write_unmatched
 
 MANIFEST = "manifest.json"
+FAILURES = "failures.json"   # grading failures not yet graded again
+ROSTER = "roster.csv"       # the last --roster, kept for the reports of later runs
 
 
 class GradingError(RuntimeError):
@@ -49,6 +55,10 @@ class Submission:
     sha: str = ""
     result: dict = field(default_factory=dict)
     retried: bool = False              # graded a second time after a grading failure
+    origin: str = ""                   # where it was in the submissions
+    late_flag: bool = False            # the LMS marked it late
+    submitted_at: float | None = None  # its file time (seconds since the epoch)
+    who: dict = field(default_factory=dict)   # display_name, email, lms, lms_id, lms_name
 
     @property
     def grading_failure(self) -> bool:
@@ -62,11 +72,13 @@ class Submission:
 
 # --------------------------------------------------------------------------- discovery
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
-
 
 def unpack_if_zip(path: Path, scratch: Path) -> Path:
-    """The folder to search: ``path`` itself, or where its zip was extracted."""
+    """The folder to search: ``path`` itself, or where its zip was extracted (file times kept)."""
+    import time
+
+    from .lms import MOODLE
+
     if path.is_file() and zipfile.is_zipfile(path):
         target = scratch / "unzipped"
         with zipfile.ZipFile(path) as archive:
@@ -75,9 +87,14 @@ def unpack_if_zip(path: Path, scratch: Path) -> Path:
                 if name.is_absolute() or ".." in name.parts:
                     raise GradingError(f"{path}: the zip holds an unsafe path {member.filename!r}")
             archive.extractall(target)
+            for member in archive.infolist():   # an LMS dates its files: the submission times
+                if not member.is_dir():
+                    stamp = time.mktime(member.date_time + (0, 0, -1))
+                    os.utime(target / member.filename, (stamp, stamp))
         # An LMS export often wraps everything in one top-level folder: look inside it.
         entries = [p for p in target.iterdir() if not p.name.startswith(("__MACOSX", "."))]
-        if len(entries) == 1 and entries[0].is_dir() and not is_student_dir(entries[0]):
+        if (len(entries) == 1 and entries[0].is_dir() and not is_student_dir(entries[0])
+                and not MOODLE.match(entries[0].name)):
             return entries[0]
         return target
     if not path.is_dir():
@@ -90,56 +107,21 @@ def is_student_dir(folder: Path) -> bool:
     return any(p.is_dir() and CHAPTER_ID.match(p.name) for p in folder.iterdir())
 
 
-def discover(root: Path, chapters: list[str]) -> tuple[str, list[Submission]]:
-    """All submissions under ``root`` and the layout they were found in."""
-    flat = sorted(p for p in root.iterdir() if p.is_file() and p.suffix == ".ipynb")
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    found: list[Submission] = []
-    if flat and not folders:
-        layout = "flat folder of <student>_<chapter>.ipynb files"
-        pattern = re.compile(r"^(?P<student>.+?)_(?P<chapter>\d\d_[a-z0-9_]+)\.ipynb$")
-        for path in flat:
-            match = pattern.match(path.name)
-            if not match:
-                found.append(Submission(path.stem, "?", path, f"file name {path.name!r} is not "
-                                        "<student>_<chapter>.ipynb"))
-                continue
-            found.append(Submission(match["student"], match["chapter"], path))
-    else:
-        layout = "nbgrader layout <student>/<chapter>/<chapter>.ipynb"
-        for student_dir in folders:
-            for chapter_dir in sorted(p for p in student_dir.iterdir() if not p.name.startswith(".")):
-                chapter = chapter_dir.name
-                if not chapter_dir.is_dir():
-                    found.append(Submission(student_dir.name, "?", chapter_dir,
-                                            f"{chapter_dir.name} is not inside a chapter folder"))
-                    continue
-                expected = chapter_dir / f"{chapter}.ipynb"
-                if expected.is_file():
-                    found.append(Submission(student_dir.name, chapter, expected))
-                else:
-                    others = sorted(p.name for p in chapter_dir.glob("*.ipynb"))
-                    problem = (f"expected {chapter}/{chapter}.ipynb, found {', '.join(others)} (file under the wrong name)"
-                               if others else f"no notebook in {student_dir.name}/{chapter}/")
-                    found.append(Submission(student_dir.name, chapter, None, problem))
-        for path in flat:
-            found.append(Submission(path.stem, "?", path, "notebook outside a <student>/<chapter>/ folder"))
-    for sub in found:
-        if not sub.problem and sub.chapter not in chapters:
-            sub.problem = f"unknown chapter {sub.chapter!r} (known: {', '.join(chapters)})"
-        if not sub.problem and not STUDENT_ID.match(sub.student):
-            sub.problem = f"student id {sub.student!r} has characters that are not allowed"
-    return layout, found
+def discover(root: Path, chapters: list[str], roster: list[dict] | None = None,
+             chapter: str | None = None) -> tuple[str, list[Submission], list]:
+    """The submissions under ``root``, the layout they were found in, and the files that match
+    no student or chapter (``lms.Unmatched``, each with its reason)."""
+    from . import lms
 
-
-def add_missing(found: list[Submission], chapters: list[str]) -> list[Submission]:
-    """A row for every student × chapter that someone in the batch submitted."""
-    submitted = {c for s in found for c in [s.chapter] if c in chapters}
-    have = {(s.student, s.chapter) for s in found}
-    students = sorted({s.student for s in found})
-    missing = [Submission(st, ch, None, "not submitted") for st in students for ch in sorted(submitted)
-               if (st, ch) not in have]
-    return found + missing
+    layout, found, unmatched = lms.scan(root, chapters, chapter)
+    unmatched += lms.match_students(found, roster)
+    kept, superseded = lms.latest(found)
+    subs = [Submission(f.student, f.chapter, f.path if f.path.is_file() else None, f.problem, origin=f.origin,
+                       late_flag=f.late, submitted_at=lms.mtime(f.path) if f.path.is_file() else None,
+                       who={"display_name": f.display_name, "email": f.email, "lms": f.lms,
+                            "lms_id": f.lms_id, "lms_name": f.lms_name})
+            for f in kept]
+    return layout, subs, unmatched + superseded
 
 
 def check_readable(sub: Submission) -> None:
@@ -363,22 +345,32 @@ def run_batch(subs: list[Submission], course: Path, template_db: Path, options: 
 # --------------------------------------------------------------------------- merging into the gradebook
 
 
-def merge(sub: Submission, course: Path, db_url: str, same_file_as_before: bool = False) -> None:
+def merge(sub: Submission, course: Path, db_url: str, same_file_as_before: bool = False, due=None) -> None:
     """Record one graded (or failed) submission in the gradebook and the course folders.
 
     The submission itself goes to ``submitted/`` (formgrader lists what is there). Manual
     grades stay: nbgrader flags a cell with a manual score for review again when it saves new
     automatic scores, which is right for a changed file; for the same file (``--force``) the
-    flag is cleared again, so nothing graded by hand needs grading twice.
+    flag is cleared again, so nothing graded by hand needs grading twice. With a due date
+    (``course.toml``), the chapter's due date and the submission's time go into the gradebook
+    and nbgrader's late-penalty step (``AssignLatePenalties``) runs on it.
     """
     import nbformat
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.preprocessors import SaveAutoGrades
 
     result = sub.result
+    import datetime as dt
+
     with Gradebook(db_url) as gb:
-        gb.update_or_create_student(sub.student)
-        gb.update_or_create_submission(sub.chapter, sub.student)
+        who = {k: v for k, v in (("email", sub.who.get("email")), ("lms_user_id", sub.who.get("lms_id"))) if v}
+        gb.update_or_create_student(sub.student, **who)
+        stamp = None
+        if due is not None:
+            gb.update_or_create_assignment(sub.chapter, duedate=due.astimezone(dt.timezone.utc).replace(tzinfo=None))
+            if sub.submitted_at is not None:
+                stamp = dt.datetime.fromtimestamp(sub.submitted_at, dt.timezone.utc).replace(tzinfo=None)
+        gb.update_or_create_submission(sub.chapter, sub.student, **({"timestamp": stamp} if stamp else {}))
     submitted = course / "submitted" / sub.student / sub.chapter / f"{sub.chapter}.ipynb"
     if result.get("ok") and sub.path is not None and sub.path.is_file():
         submitted.parent.mkdir(parents=True, exist_ok=True)
@@ -394,6 +386,16 @@ def merge(sub: Submission, course: Path, db_url: str, same_file_as_before: bool 
         resources = {"nbgrader": {"notebook": sub.chapter, "assignment": sub.chapter,
                                   "student": sub.student, "db_url": db_url}}
         SaveAutoGrades().preprocess(nb, resources)
+        if due is not None:
+            from nbgrader.preprocessors import AssignLatePenalties
+            from traitlets.config import Config
+
+            from .course_config import late_penalty
+
+            config = Config()
+            config.LateSubmissionPlugin.penalty_method = late_penalty(course)
+            AssignLatePenalties(config=config).preprocess(nb, resources)
+            add_late_note(feedback, sub, due, db_url)
         if same_file_as_before:
             with Gradebook(db_url) as gb:
                 notebook = gb.find_submission_notebook(sub.chapter, sub.chapter, sub.student)
@@ -415,6 +417,23 @@ def merge(sub: Submission, course: Path, db_url: str, same_file_as_before: bool 
     write_failure_feedback(feedback, sub)
 
 
+def add_late_note(page: Path, sub: Submission, due, db_url: str) -> None:
+    """Say at the top of a late submission's feedback by how much it was late and what it cost."""
+    from nbgrader.api import Gradebook
+
+    from .feedback import with_late_note
+    from .reports import duration, late_by
+
+    seconds = late_by(sub, {sub.chapter: due}) if due is not None else None
+    if seconds is None or not page.is_file():
+        return
+    with Gradebook(db_url) as gb:
+        notebook = gb.find_submission_notebook(sub.chapter, sub.chapter, sub.student)
+        penalty, score, most = notebook.late_submission_penalty or 0.0, notebook.score, notebook.max_score
+    page.write_text(with_late_note(page.read_text(encoding="utf-8"), duration(seconds), penalty, score, most),
+                    encoding="utf-8")
+
+
 def write_failure_feedback(path: Path, sub: Submission) -> None:
     import html
 
@@ -426,171 +445,56 @@ def write_failure_feedback(path: Path, sub: Submission) -> None:
                     encoding="utf-8")
 
 
-# --------------------------------------------------------------------------- reports
-
-
-def gradebook_scores(db_url: str, subs: list[Submission]) -> dict:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    scores = {}
-    with Gradebook(db_url) as gb:
-        for sub in subs:
-            try:
-                assignment = gb.find_assignment(sub.chapter)
-            except MissingEntry:
-                continue
-            cells = {g.name: g for nb in assignment.notebooks for g in nb.grade_cells}
-            manual = sorted(name for name, g in cells.items() if g.cell_type == "markdown")
-            try:
-                notebook = gb.find_submission_notebook(sub.chapter, sub.chapter, sub.student)
-            except MissingEntry:
-                scores[sub.key] = {"score": 0.0, "max_score": assignment.max_score, "manual": manual,
-                                   "cells": {name: (0.0, g.max_score) for name, g in cells.items()}}
-                continue
-            scores[sub.key] = {"score": notebook.score, "max_score": notebook.max_score, "manual": manual,
-                               "cells": {g.name: (g.score, g.max_score) for g in notebook.grades},
-                               "by_hand": {g.name: hand_note(gb, g, sub) for g in notebook.grades
-                                           if g.name in manual}}
-    return scores
-
-
-def hand_note(gb, grade, sub: Submission) -> str:
-    """What ``cells.csv`` says of a written answer: awaiting grading, or graded, with the comment."""
-    from nbgrader.api import MissingEntry
-
-    if grade.manual_score is None:
-        return f"awaiting manual grading ({grade.max_score:g} points)"
-    try:
-        comment = gb.find_comment(grade.name, sub.chapter, sub.chapter, sub.student).manual_comment
-    except MissingEntry:
-        comment = None
-    return "graded by hand" + (f": {comment.strip()[:MAX_COMMENT]}" if comment and comment.strip() else "")
-
-
-MAX_COMMENT = 300
-
-
-def write_reports(course: Path, subs: list[Submission], scores: dict) -> None:
-    rows, cell_rows, regrade = [], [], []
-    for sub in sorted(subs, key=lambda s: (s.student, s.chapter)):
-        if sub.chapter == "?":
-            rows.append([sub.student, sub.chapter, 0, 0, status(sub)])
-            continue
-        entry = scores.get(sub.key, {"score": 0.0, "max_score": 0.0, "cells": {}})
-        if sub.grading_failure:   # no score at all: a zero would look like the student's
-            rows.append([sub.student, sub.chapter, "", fmt(entry["max_score"]), status(sub)])
-            regrade.append([sub.student, sub.chapter, sub.result.get("reason", "")])
-            continue
-        rows.append([sub.student, sub.chapter, fmt(entry["score"]), fmt(entry["max_score"]), status(sub)])
-        messages = {c["grade_id"]: c["message"] for c in sub.result.get("cells", [])}
-        messages.update(entry.get("by_hand", {}))
-        reason = "" if sub.result.get("ok") else sub.result.get("reason") or sub.problem
-        for grade_id, (score, max_score) in entry["cells"].items():
-            kind = "written" if grade_id in entry.get("manual", ()) else "autograded"
-            cell_rows.append([sub.student, sub.chapter, grade_id, kind, fmt(score), fmt(max_score),
-                              reason or messages.get(grade_id, "")])
-    flagged = [[sub.student, sub.chapter, what] for sub in subs for what in sub.result.get("suspicious", [])]
-    write_csv(course / "suspicious.csv", ["student", "chapter", "what"], flagged)
-    write_csv(course / "grades.csv", ["student", "chapter", "score", "max_score", "status"], rows)
-    write_csv(course / "regrade.csv", ["student", "chapter", "reason"], regrade)
-    write_csv(course / "cells.csv", ["student", "chapter", "grade_id", "kind", "score", "max_score", "message"],
-              cell_rows)
-
-
-def status(sub: Submission) -> str:
-    """One word and a reason: ``graded``, ``not graded: …`` (a zero the submission caused),
-    ``grading failure: …`` (the machine's: regrade) or ``not submitted``."""
-    if sub.grading_failure:
-        return f"grading failure, regrade: {sub.result.get('reason', '')}"
-    if sub.result.get("ok"):
-        return "graded"
-    reason = sub.result.get("reason") or sub.problem
-    return "not submitted" if reason == "not submitted" else f"not graded: {reason}"
-
-
 def write_json_atomic(path: Path, data) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
     os.replace(tmp, path)
 
 
-def fmt(x) -> str:
-    return f"{float(x or 0):g}"
-
-
-def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    """Write atomically: a crash mid-write never leaves a half-written report."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(sorted(rows, key=lambda r: [str(v) for v in r[:3]]))
-    os.replace(tmp, path)
-
-
-def summary(subs: list[Submission], scores: dict) -> str:
-    lines = []
-    by_chapter: dict[str, list[Submission]] = {}
-    for sub in subs:
-        if sub.chapter != "?":
-            by_chapter.setdefault(sub.chapter, []).append(sub)
-    header = (f"{'chapter':<28}{'graded':>7}{'mean':>8}{'median':>8}{'max':>6}{'full':>6}"
-              "  most-failed exercise")
-    lines += [header, "-" * len(header)]
-    for chapter, group in sorted(by_chapter.items()):
-        entries = [scores[s.key] for s in group if s.key in scores and not s.grading_failure]
-        if not entries:
-            continue
-        totals = [e["score"] for e in entries]
-        max_score = entries[0]["max_score"]
-        full, misses = 0, {}
-        for e in entries:
-            missed = [gid for gid, (score, cell_max) in e["cells"].items()
-                      if gid not in e["manual"] and (score or 0) < cell_max]
-            full += not missed
-            for gid in missed:
-                misses[gid] = misses.get(gid, 0) + 1
-        worst = max(misses.items(), key=lambda kv: (kv[1], kv[0]))[0] if misses else "-"
-        graded = sum(bool(s.result.get("ok")) for s in group)
-        lines.append(f"{chapter:<28}{graded:>7}{statistics.mean(totals):>8.1f}"
-                     f"{statistics.median(totals):>8.1f}{max_score:>6g}{full:>6}  {worst}"
-                     + (f" ({misses[worst]} of {len(entries)})" if misses else ""))
-    lost = sorted((s for s in subs if s.grading_failure), key=lambda s: (s.student, s.chapter))
-    if lost:
-        lines += ["", f"GRADING FAILURES ({len(lost)}): not scored, because of a problem of the grading machine, "
-                  "not of the submissions; run the same command again to grade them (listed in regrade.csv):"]
-        lines += [f"  {s.student}/{s.chapter}: {s.result.get('reason', '')}" for s in lost]
-    failed = [s for s in subs if not s.result.get("ok") and not s.grading_failure]
-    if failed:
-        lines += ["", f"Not graded ({len(failed)}; each scores 0):"]
-        lines += [f"  {s.student}/{s.chapter}: {s.result.get('reason') or s.problem}"
-                  for s in sorted(failed, key=lambda s: (s.student, s.chapter))]
-    flagged = sorted((s for s in subs if s.result.get("suspicious")), key=lambda s: (s.student, s.chapter))
-    if flagged:
-        lines += ["", f"Suspicious ({len(flagged)}; graded as usual, worth a look; all in suspicious.csv):"]
-        lines += [f"  {s.student}/{s.chapter}: {'; '.join(s.result['suspicious'][:3])}"
-                  + (f" (+{len(s.result['suspicious']) - 3} more)" if len(s.result["suspicious"]) > 3 else "")
-                  for s in flagged]
-    weak = sorted({s.result.get("isolation") for s in subs} - {None, "bwrap"})
-    if weak:
-        lines += ["", "Warning: student code ran without the bwrap sandbox (run as root with bubblewrap "
-                  "installed for full isolation); see the instructor guide in README.md."]
-    lines += ["", "'full' counts full marks on the autograded exercises; written answers count once they "
-              "are graded by hand (`autograder formgrader`, then `autograder feedback`)."]
-    return "\n".join(lines)
-
 
 # --------------------------------------------------------------------------- feedback from the gradebook
 
 
-def subs_from_manifest(manifest: dict) -> list[Submission]:
-    """Every submission graded so far, as the manifest remembers it."""
-    subs = []
-    for key, entry in sorted(manifest.items()):
+def subs_from_manifest(manifest: dict, failures: dict | None = None) -> list[Submission]:
+    """Every submission graded so far, as the manifest remembers it, and the grading failures
+    still to regrade (``failures.json``), which stand in for what they failed to replace."""
+    subs = {}
+    for key, entry in sorted({**manifest, **(failures or {})}.items()):
         student, _, chapter = key.partition("/")
-        subs.append(Submission(student, chapter, None, entry.get("problem", ""), entry.get("sha", ""),
-                               entry.get("result", {})))
-    return subs
+        subs[key] = Submission(student, chapter, None, entry.get("problem", ""), entry.get("sha", ""),
+                               entry.get("result", {}), origin=entry.get("origin", ""),
+                               late_flag=entry.get("late_flag", False), submitted_at=entry.get("submitted_at"),
+                               who=entry.get("who", {}))
+    return list(subs.values())
+
+
+def remembered_entry(sub: Submission, source_sha: str) -> dict:
+    """What the manifest keeps of a submission."""
+    return {"sha": sub.sha, "source": source_sha, "problem": sub.problem, "result": sub.result,
+            "origin": sub.origin, "late_flag": sub.late_flag, "submitted_at": sub.submitted_at, "who": sub.who}
+
+
+def keep_roster(course: Path, roster: Path) -> None:
+    """Keep the roster of the last run that had one: later runs (and ``autograder feedback``)
+    list its students who submitted nothing."""
+    tmp = course / (ROSTER + ".tmp")
+    shutil.copyfile(roster, tmp)
+    os.replace(tmp, course / ROSTER)
+
+
+def course_roster(course: Path) -> list[dict] | None:
+    from .lms import RosterError, read_roster
+
+    if not (course / ROSTER).is_file():
+        return None
+    try:
+        return read_roster(course / ROSTER)
+    except RosterError as exc:
+        raise GradingError(f"{exc} (the roster kept from an earlier run; grade with a corrected --roster)") from None
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def refresh_feedback(course: Path = Path("course"), db_url: str | None = None, log=print) -> list[Submission]:
@@ -609,13 +513,15 @@ def refresh_feedback(course: Path = Path("course"), db_url: str | None = None, l
     db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
     with course_lock(course):
         write_nbgrader_config(course, db_url)
-        subs = subs_from_manifest(json.loads(manifest_path.read_text()))
+        subs = course_subs(subs_from_manifest(read_json(manifest_path), read_json(course / FAILURES)), [],
+                           course_roster(course))
         build = course / ".work" / "feedback"
         config = nbgrader_config(course, db_url)
         config.CourseDirectory.feedback_directory = str(build.relative_to(course))
         config.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
         api = NbGraderAPI(CourseDirectory(config=config), config=config)
         install_mathjax(course / "feedback")
+        due = load_due(course)
         done = 0
         for sub in subs:
             if not sub.result.get("ok") or not (course / "autograded" / sub.student / sub.chapter).is_dir():
@@ -628,10 +534,13 @@ def refresh_feedback(course: Path = Path("course"), db_url: str | None = None, l
             target = course / "feedback" / sub.student / f"{sub.chapter}.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(use_local_mathjax(page.read_text(encoding="utf-8"), "../_mathjax"), encoding="utf-8")
+            add_late_note(target, sub, due.get(sub.chapter), db_url)
             done += 1
         shutil.rmtree(course / ".work", ignore_errors=True)
         scores = gradebook_scores(db_url, [s for s in subs if s.chapter in chapter_ids()])
-        write_reports(course, subs, scores)
+        write_reports(course, subs, scores, due)
+        write_exports(course, subs, scores, canvas_columns(course))
+        write_class_report(course)
     log(f"rewrote {done} feedback pages, {course / 'grades.csv'} and {course / 'cells.csv'} from the gradebook")
     return subs
 
@@ -641,21 +550,36 @@ def refresh_feedback(course: Path = Path("course"), db_url: str | None = None, l
 
 def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = None, db_url: str | None = None,
           force: bool = False, timeout: int = 600, cell_timeout: int = 120, memory_mb: int = 4096,
-          max_file_mb: int = 256, progress: bool = True, log=print) -> list[Submission]:
-    """Grade every submission under ``submissions``; see the module docstring."""
+          max_file_mb: int = 256, progress: bool = True, roster: Path | None = None, chapter: str | None = None,
+          log=print) -> list[Submission]:
+    """Grade every submission under ``submissions``; see the module docstring.
+
+    ``roster``: a CSV that maps LMS users to student ids (``lms.read_roster``); ``chapter``: the
+    chapter of every file whose name does not tell (a one-assignment LMS download).
+    Returns this batch's submissions.
+    """
     import warnings
 
     from sqlalchemy.exc import SAWarning
     from tqdm.auto import tqdm
+
+    from .lms import RosterError, read_roster
+    from .paths import resolve_chapters
 
     # nbgrader's own session handling triggers these; they are not about the submissions.
     warnings.filterwarnings("ignore", category=SAWarning)
     submissions, course = Path(submissions).resolve(), Path(course).resolve()
     if not submissions.exists():
         raise GradingError(f"{submissions}: no such file or folder")
-    course.mkdir(parents=True, exist_ok=True)
-    db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
     chapters = chapter_ids()
+    try:
+        roster_rows = read_roster(roster) if roster else None
+        chapter = resolve_chapters([chapter], chapters)[0] if chapter else None
+    except (RosterError, ValueError) as exc:
+        raise GradingError(str(exc)) from None
+    course.mkdir(parents=True, exist_ok=True)
+    due = load_due(course)
+    db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
     jobs = jobs or os.cpu_count() or 1
     options = {"timeout": timeout, "cell_timeout": cell_timeout, "memory_mb": memory_mb,
                "max_file_mb": max_file_mb}
@@ -670,54 +594,68 @@ def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = N
         write_nbgrader_config(course, db_url)
         install_mathjax(course / "feedback")
         root = unpack_if_zip(submissions, Path(scratch))
-        layout, subs = discover(root, chapters)
+        layout, subs, unmatched = discover(root, chapters, roster_rows, chapter)
+        write_unmatched(course, unmatched)
         if not subs:
-            raise GradingError(f"{submissions}: no submissions found (expected <student>/<chapter>/<chapter>.ipynb "
-                               "or <student>_<chapter>.ipynb)")
-        log(f"found {len(subs)} submissions from {len({s.student for s in subs})} students ({layout})")
-        subs = add_missing(subs, chapters)
+            detail = "".join(f"\n  {u.origin}: {u.reason}" for u in unmatched[:20])
+            raise GradingError(f"{submissions}: no submissions found (expected <student>/<chapter>/<chapter>.ipynb, "
+                               "<student>_<chapter>.ipynb, or a Canvas or Moodle download)" + detail)
+        log(f"found {len(subs)} submissions from {len({s.student for s in subs})} students ({layout})"
+            + (f"; {len(unmatched)} files not matched (unmatched.csv)" if unmatched else ""))
         for sub in subs:
             check_readable(sub)
 
-        needed = sorted({s.chapter for s in subs if s.chapter in chapters})
+        needed = sorted({s.chapter for s in subs})
         shas = prepare_course(course, needed, db_url, log)
-        manifest_path = course / MANIFEST
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+        manifest_path, failures_path = course / MANIFEST, course / FAILURES
+        manifest, failures = read_json(manifest_path), read_json(failures_path)
 
-        todo, fresh = [], []
+        todo, fresh, unchanged = [], [], []
         for sub in subs:
             previous = manifest.get(sub.key)
             fingerprint = {"sha": sub.sha, "source": shas.get(sub.chapter, ""), "problem": sub.problem}
-            if previous and not force and all(previous.get(k) == v for k, v in fingerprint.items()):
+            if (previous and not force and sub.key not in failures
+                    and all(previous.get(k) == v for k, v in fingerprint.items())):
                 sub.result = previous["result"]
+                manifest[sub.key] = remembered_entry(sub, shas.get(sub.chapter, ""))   # who, when: the latest
+                unchanged.append(sub)
             elif sub.problem:
                 sub.result = {"ok": False, "reason": sub.problem}
                 fresh.append(sub)
             else:
                 todo.append(sub)
+        if unchanged:
+            write_json_atomic(manifest_path, manifest)
 
         def record(sub: Submission) -> None:
             """Merge one result into the gradebook and remember it (serial: one writer).
 
-            A grading failure is neither merged (the gradebook keeps what it had) nor
-            remembered, so the next run grades it again. The manifest is written after the
-            merge: a run killed in between grades that submission again and merges it anew."""
+            A grading failure is neither merged (the gradebook keeps what it had) nor put in
+            the manifest, but in failures.json, so the reports keep it and the next run grades
+            it again. The manifest is written after the merge: a run killed in between grades
+            that submission again and merges it anew."""
             work = sub.result.pop("work", None)
-            if sub.chapter in chapters and not sub.grading_failure:
+            if sub.grading_failure:
+                failures[sub.key] = remembered_entry(sub, "")
+                write_json_atomic(failures_path, failures)
+            else:
                 before = manifest.get(sub.key, {})
-                merge(sub, course, db_url, same_file_as_before=bool(sub.sha) and before.get("sha") == sub.sha)
+                merge(sub, course, db_url, same_file_as_before=bool(sub.sha) and before.get("sha") == sub.sha,
+                      due=due.get(sub.chapter))
                 sub.result = {k: v for k, v in sub.result.items() if k not in ("autograded", "feedback")}
-                manifest[sub.key] = {"sha": sub.sha, "source": shas.get(sub.chapter, ""),
-                                     "problem": sub.problem, "result": sub.result}
+                manifest[sub.key] = remembered_entry(sub, shas.get(sub.chapter, ""))
                 write_json_atomic(manifest_path, manifest)
+                if failures.pop(sub.key, None) is not None:
+                    write_json_atomic(failures_path, failures)
             if work:
                 shutil.rmtree(work, ignore_errors=True)
 
         for sub in sorted(fresh, key=lambda s: (s.student, s.chapter)):
             record(sub)
         if todo:
+            others = [f"{len(unchanged)} unchanged"] * bool(unchanged) + [f"{len(fresh)} not gradable"] * bool(fresh)
             log(f"grading {len(todo)} submissions with {jobs} parallel workers"
-                + (f" ({len(subs) - len(todo)} others unchanged or not gradable)" if len(subs) > len(todo) else ""))
+                + (f" ({', '.join(others)})" if others else ""))
             template_db = make_template_db(course, db_url, needed)
             with tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress) as bar:
                 def done(sub: Submission) -> None:
@@ -734,11 +672,18 @@ def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = N
                     run_batch(again, course, template_db, options, jobs, done)
                     bar.update(sum(sub.grading_failure for sub in again))
         else:
-            log("nothing new to grade")
+            log("nothing new to grade" + (f" ({len(fresh)} not gradable)" if fresh else ""))
         shutil.rmtree(course / ".work", ignore_errors=True)
 
-    scores = gradebook_scores(db_url, [s for s in subs if s.chapter in chapters])
-    write_reports(course, subs, scores)
-    log(summary(subs, scores))
-    log(f"\nwrote {course / 'grades.csv'}, {course / 'cells.csv'} and {course / 'feedback'}/")
+        if roster_rows is not None:
+            keep_roster(course, Path(roster))
+        everyone = course_subs(subs_from_manifest(manifest, failures), subs, course_roster(course))
+        scores = gradebook_scores(db_url, [s for s in everyone if s.chapter in chapters])
+        write_reports(course, everyone, scores, due)
+        write_exports(course, everyone, scores, canvas_columns(course))
+        write_class_report(course)
+    log(summary(everyone, scores, batch=subs, unmatched=unmatched))
+    log(f"\nwrote {course / 'grades.csv'} (every student and chapter graded so far), {course / 'cells.csv'}, "
+        f"grades-canvas.csv and grades-moodle.csv (for the LMS), class-report.html (what the class "
+        f"got wrong) and {course / 'feedback'}/")
     return subs

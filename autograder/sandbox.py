@@ -36,7 +36,22 @@ MAX_EVENTS = 40
 ALLOWED_IMPORTS = ("autograder", "autograder.checks", "autograder.contract", "autograder.data", "autograder.paths")
 # ctypes is not watched: libraries import parts of it lazily (the source scan notices a student's own use)
 WATCHED_IMPORTS = ("reference", "nbgrader", "autograder")
-SECRET_PATH = re.compile(r"solutions|gradebook|autograded|feedback|/source/|grades\.csv|cells\.csv|\.ipynb$")
+SECRET_PATH = re.compile(r"solutions|gradebook|autograded|feedback|/source/|/autograder/mutants/|grades\.csv|cells\.csv|\.ipynb$")
+INSTALLED_SECRET = re.compile(r"/site-packages/(reference|autograder/mutants)/")  # a non-editable install
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The interpreter and the virtual environment hold no secrets: every import reads them.
+INTERPRETER_TREES = tuple(sorted({os.path.join(os.path.abspath(p), "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}))
+
+
+def is_secret(absolute: str) -> bool:
+    """Whether ``absolute`` is where solutions, hidden tests or grades may be. Only the part
+    below the repository counts, so that a repository or virtual environment whose own
+    path holds a word such as "feedback" or "solutions" does not make every import suspect."""
+    if absolute.startswith(INTERPRETER_TREES):
+        return bool(INSTALLED_SECRET.search(absolute))
+    if absolute.startswith(os.path.join(REPOSITORY, "")):
+        absolute = absolute[len(REPOSITORY):]
+    return bool(SECRET_PATH.search(absolute))
 WRITABLE = ("/tmp", "/ipc", "/dev/null")
 
 
@@ -68,7 +83,7 @@ class Watcher:
                 flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
                 writing = any(c in mode for c in "wax+") or flags & (os.O_WRONLY | os.O_RDWR)
                 absolute = os.path.abspath(path)
-                if SECRET_PATH.search(absolute) and not absolute.startswith(self.home):
+                if is_secret(absolute) and not absolute.startswith(self.home):
                     self.note(f"opened {path}")
                 elif writing and not absolute.startswith(WRITABLE + (self.home,)):
                     self.note(f"tried to write {path}")

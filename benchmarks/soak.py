@@ -24,7 +24,6 @@ there was any discrepancy.
 from __future__ import annotations
 
 import argparse
-import csv
 import shutil
 import sys
 import tempfile
@@ -39,6 +38,7 @@ import nbformat  # noqa: E402
 from autograder.grade import grade  # noqa: E402
 from autograder.mutants import adversarial, catalog, submission  # noqa: E402
 from autograder.paths import chapter_ids, resolve_chapters  # noqa: E402
+from autograder.reports import read_csv  # noqa: E402
 
 CHEAP_ATTACKS = ("patch_numpy_tools", "always_equal_objects", "os_exit_at_top_level", "exit_inside_functions")
 
@@ -54,8 +54,12 @@ class Soak:
     seconds: float = 0.0
 
 
-def build_class(root: Path, copies: int = 2, chapters: list[str] | None = None, attacks: bool = True) -> dict:
-    """Write the mixed class under ``root``; return what each submission should score."""
+def build_class(root: Path, copies: int = 2, chapters: list[str] | None = None, attacks: bool = True,
+                lean: bool = False) -> dict:
+    """Write the mixed class under ``root``; return what each submission should score.
+
+    ``lean`` (the test suite's short soak): per chapter one correct notebook and one seeded
+    bug (an in-place one in every other chapter), and two of the attacks."""
     expected = {}
 
     def put(student: str, chapter: str, nb, kind: str) -> None:
@@ -64,8 +68,14 @@ def build_class(root: Path, copies: int = 2, chapters: list[str] | None = None, 
         nbformat.write(nb, path)
         expected[(student, chapter)] = kind
 
-    for chapter in chapters or chapter_ids():
+    for index, chapter in enumerate(chapters or chapter_ids()):
         mutants = catalog(chapter)
+        if lean:
+            put("correct0", chapter, submission(chapter), "full")
+            bugs = [m for m in mutants if not m.correct and ("_writes_into_" in m.name) == (index % 2 == 1)]
+            bugs = bugs or [m for m in mutants if not m.correct]
+            put("bug", chapter, submission(chapter, {bugs[0].function: bugs[0].source}), "loses")
+            continue
         for i in range(copies):
             put(f"correct{i}", chapter, submission(chapter), "full")
         variants = [m for m in mutants if m.correct]
@@ -79,14 +89,13 @@ def build_class(root: Path, copies: int = 2, chapters: list[str] | None = None, 
         put("blank", chapter, submission(chapter, solve=False), "zero")
     if attacks and (chapters is None or adversarial.CHAPTER in chapters):
         for attack in adversarial.catalog():
-            if attack.name in CHEAP_ATTACKS:
+            if attack.name in CHEAP_ATTACKS[:2 if lean else None]:
                 put(f"attack-{attack.name}", adversarial.CHAPTER, attack.build({}), "zero")
     return expected
 
 
 def read_cells(course: Path) -> dict:
-    with open(course / "cells.csv", newline="", encoding="utf-8") as fh:
-        return {(r["student"], r["chapter"], r["grade_id"]): r for r in csv.DictReader(fh)}
+    return {(r["student"], r["chapter"], r["grade_id"]): r for r in read_csv(course / "cells.csv")}
 
 
 def check_pass(soak: Soak, course: Path, subs, number: int) -> list[str]:
@@ -131,11 +140,11 @@ def check_pass(soak: Soak, course: Path, subs, number: int) -> list[str]:
 
 
 def run(passes: int = 10, copies: int = 2, jobs: int = 2, chapters: list[str] | None = None,
-        attacks: bool = True, log=print, workdir: Path | None = None) -> Soak:
+        attacks: bool = True, log=print, workdir: Path | None = None, lean: bool = False) -> Soak:
     scratch = Path(tempfile.mkdtemp(prefix="bbh-soak-", dir=workdir))
     try:
         root, course = scratch / "submissions", scratch / "course"
-        soak = Soak(expected=build_class(root, copies, chapters, attacks))
+        soak = Soak(expected=build_class(root, copies, chapters, attacks, lean))
         log(f"class: {len(soak.expected)} notebooks over {len({c for _, c in soak.expected})} chapters; "
             f"{passes} passes with --jobs {jobs}")
         for number in range(1, passes + 1):

@@ -18,9 +18,9 @@ def released(tmp_path_factory):
     """A fresh release of every chapter (this executes every instructor notebook)."""
     from autograder.release import release
 
-    out = tmp_path_factory.mktemp("release") / "chapters"
-    release(CHAPTERS, out_root=out, jobs=2, log=lambda *_: None)
-    return out
+    out = tmp_path_factory.mktemp("release")
+    release(CHAPTERS, out_root=out / "chapters", jobs=2, log=lambda *_: None, instructor_root=out / "solutions")
+    return out / "chapters"
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,10 @@
 """Build submission folders for the grading tests."""
-import csv
 from pathlib import Path
 
 import nbformat
 
 from autograder.mutants import submission
+from autograder.reports import read_csv  # noqa: F401 (tests import it from here)
 
 
 def write_submission(root: Path, student: str, chapter: str, nb) -> Path:
@@ -15,11 +15,6 @@ def write_submission(root: Path, student: str, chapter: str, nb) -> Path:
     else:
         nbformat.write(nb, path)
     return path
-
-
-def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def grades(course: Path) -> dict:

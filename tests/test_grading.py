@@ -9,7 +9,7 @@ import pytest
 
 from autograder.grade import grade
 from autograder.mutants import submission
-from grading_helpers import autograded_full, cells, grades, solved, write_submission
+from grading_helpers import autograded_full, cells, grades, read_csv, solved, write_submission
 
 CH = "02_gradient_checking"
 TIMEOUT = 60  # seconds per notebook; a chapter-2 notebook grades in about 5
@@ -118,13 +118,19 @@ def test_runtime_warning_does_not_cost_points(graded_class):
 @pytest.mark.parametrize("student,phrase", [
     ("badjson", "not a valid notebook"),
     ("misnamed", "wrong name"),
-    ("unknownchapter", "unknown chapter"),
     ("schema99", "schema_version 99"),
 ])
 def test_unreadable_submissions_are_reported_and_score_zero(graded_class, student, phrase):
     _, course, subs = graded_class
     assert phrase in reasons(subs)[student]
     assert all(score == 0 for (s, _), (score, _) in grades(course).items() if s == student)
+
+
+def test_an_unknown_chapter_is_listed_as_unmatched_not_graded(graded_class):
+    _, course, subs = graded_class
+    unmatched = {r["file"]: r["reason"] for r in read_csv(course / "unmatched.csv")}
+    assert "unknown chapter '99_nothing'" in unmatched["unknownchapter/99_nothing/"]
+    assert "unknownchapter" not in {s for s, _ in grades(course)}
 
 
 @pytest.mark.parametrize("student", ["tampered", "deleted"])
@@ -219,7 +225,7 @@ def grades_from_text(text):
     import io
 
     return {(r["student"], r["chapter"]): (float(r["score"]), float(r["max_score"]))
-            for r in csv.DictReader(io.StringIO(text))}
+            for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
 
 
 def test_flat_folder_and_zip_layouts(tmp_path):

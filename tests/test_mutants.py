@@ -1,19 +1,24 @@
 """The seeded-bug catalog, graded through the real `autograder grade`.
 
-Every seeded bug must lose points on its own exercise and be named in the feedback;
+Every seeded bug must lose points on its own exercise and be named on the first failing line
+a student reads: the message (the first line of the error, as cells.csv keeps it) of the first
+cell of that exercise, in notebook order, that lost points;
 every correct-but-different implementation must keep full marks; the reference
 solution gets full marks and the untouched student edition gets zero.
 """
 import os
 
+import nbformat
 import pytest
 
 from autograder.grade import grade
 from autograder.mutants import catalog, submission
+from autograder.paths import REPO, resolve_chapters
 from conftest import CHAPTERS
 from grading_helpers import autograded_full, cells, grades, read_csv, write_submission
 
-ONLY = os.environ.get("MUTANT_CHAPTERS", "").split(",") if os.environ.get("MUTANT_CHAPTERS") else None
+# MUTANT_CHAPTERS=03,06 limits the run to those chapters (full ids or their starts).
+ONLY = resolve_chapters(os.environ["MUTANT_CHAPTERS"].split(",")) if os.environ.get("MUTANT_CHAPTERS") else None
 SELECTED = [c for c in CHAPTERS if ONLY is None or c in ONLY]
 # The default run grades the first two seeded bugs of every function (the catalog lists the
 # most common mistakes first); MUTANTS_ALL=1 grades the whole catalog.
@@ -54,9 +59,18 @@ def variant_groups(chapter):
     return groups
 
 
+def notebook_order(chapter):
+    """The grade_ids of the chapter's graded cells, in the order a student meets them."""
+    nb = nbformat.read(REPO / "chapters" / chapter / f"{chapter}.ipynb", as_version=4)
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
 def exercise_rows(rows, student, chapter, function):
-    return [r for (s, c, gid), r in rows.items()
-            if s == student and c == chapter and (gid == f"test_{function}" or gid.startswith(f"test_{function}_"))]
+    """The graded cells of ``function``'s exercise, in notebook order."""
+    order = {gid: i for i, gid in enumerate(notebook_order(chapter))}
+    found = [(gid, r) for (s, c, gid), r in rows.items()
+             if s == student and c == chapter and (gid == f"test_{function}" or gid.startswith(f"test_{function}_"))]
+    return [r for gid, r in sorted(found, key=lambda item: order.get(item[0], len(order)))]
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +121,11 @@ def test_seeded_bug_loses_points_and_is_diagnosed(graded, chapter, mutant):
     assert rows, f"no graded cells for {mutant.function}"
     lost = [r for r in rows if float(r["score"]) < float(r["max_score"])]
     assert lost, f"{mutant.name}: the bug in {mutant.function} kept full marks"
-    messages = " | ".join(r["message"] for r in lost)
-    assert mutant.message.lower() in messages.lower(), (
-        f"{mutant.name}: expected the feedback to say {mutant.message!r}, got: {messages}")
+    first = lost[0]
+    assert mutant.message.lower() in first["message"].lower(), (
+        f"{mutant.name}: expected the first failing cell ({first['grade_id']}) to say {mutant.message!r} "
+        f"on its first line, got: {first['message']!r}; every lost cell: "
+        + " | ".join(f"{r['grade_id']}: {r['message']}" for r in lost))
 
 
 def test_honest_answers_are_not_flagged_as_suspicious(graded):

@@ -67,6 +67,37 @@ def test_mlp_backward(sizes, m):
         assert grad_error(cost, params[key], grads[key]) < TOL, key
 
 
+@pytest.mark.parametrize("soft", [False, True])
+@pytest.mark.parametrize("m,k,scale", [(1, 1, 1.0), (1, 4, 3.0), (6, 3, 1.0), (9, 2, 6.0)])
+def test_logistic_output_delta(m, k, scale, soft):
+    """(A − Y)/m is the gradient of the logistic cost's data term with respect to Z, A = f(Z)."""
+    rng = np.random.default_rng(10 * m + k)
+    Z = rng.normal(scale=scale, size=(m, k))
+    Y = rng.uniform(size=(m, k)) if soft else rng.integers(2, size=(m, k)).astype(float)
+    params = {"W1": rng.normal(size=(k, 3)), "b1": rng.normal(size=k)}
+    dZ = ref.logistic_output_delta(ref.sigmoid(Z), Y)
+    assert dZ.shape == (m, k)
+    data_term = lambda: ref.logistic_cost(ref.sigmoid(Z), Y, params, 0.0)
+    assert grad_error(data_term, Z, dZ) < TOL
+    # the penalty does not depend on Z: with lam > 0 the gradient with respect to Z is the same
+    assert grad_error(lambda: ref.logistic_cost(ref.sigmoid(Z), Y, params, 0.7), Z, dZ) < TOL
+
+
+def test_logistic_cost_weight_gradient():
+    """Through the network, the logistic cost's gradients are the δ recursion started at (A − Y)."""
+    rng = np.random.default_rng(11)
+    params = {"W1": rng.normal(size=(4, 3)), "b1": rng.normal(size=4),
+              "W2": rng.normal(size=(2, 4)), "b2": rng.normal(size=2)}
+    X, Y, lam = rng.normal(size=(5, 3)), rng.integers(2, size=(5, 2)).astype(float), 0.2
+    A, cache = ref.mlp_forward(X, params)
+    D = ref.logistic_output_delta(A, Y)     # already divided by m
+    dW2 = D.T @ cache["A"][1] + lam * params["W2"]
+    dW1 = ((D @ params["W2"]) * ref.sigmoid_grad(cache["Z"][1])).T @ X + lam * params["W1"]
+    cost = lambda: ref.logistic_cost(ref.mlp_forward(X, params)[0], Y, params, lam)
+    assert grad_error(cost, params["W2"], dW2) < TOL
+    assert grad_error(cost, params["W1"], dW1) < TOL
+
+
 def test_l2_penalty_gradient():
     rng = np.random.default_rng(2)
     params = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=3), "W2": rng.normal(size=(2, 3))}

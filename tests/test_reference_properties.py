@@ -50,6 +50,38 @@ def test_sigmoid_limits_exact():
     np.testing.assert_array_equal(ref.sigmoid(np.array([-1e4, 0.0, 1e4])), [0.0, 0.5, 1.0])
 
 
+@given(st.integers(1, 8), st.integers(1, 4), st.integers(0, 2 ** 32 - 1))
+def test_logistic_cost_matches_the_formula_and_is_nonnegative(m, k, seed):
+    rng = np.random.default_rng(seed)
+    A, Y = rng.uniform(0.01, 0.99, size=(m, k)), rng.uniform(size=(m, k))
+    params = {"W1": rng.normal(size=(k, 2)), "b1": rng.normal(size=k)}
+    A0, Y0, p0 = A.copy(), Y.copy(), copy.deepcopy(params)
+    J = ref.logistic_cost(A, Y, params, 0.3)
+    naive = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m + 0.15 * np.sum(params["W1"] ** 2)
+    assert isinstance(J, float) and J == pytest.approx(naive, rel=1e-12)
+    assert ref.logistic_cost(A, Y, params, 0.0) >= 0.0
+    delta = ref.logistic_output_delta(A, Y)
+    np.testing.assert_allclose(delta, (A - Y) / m, rtol=1e-15)
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(Y, Y0)
+    np.testing.assert_array_equal(params["W1"], p0["W1"])
+
+
+def test_logistic_cost_zero_log_zero_is_zero():
+    """Outputs of exactly 0 or 1 on matching targets cost nothing, without a warning."""
+    Y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    params = {"W1": np.array([[1.0, 2.0]]), "b1": np.array([5.0])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ref.logistic_cost(Y, Y, params, 0.0) == 0.0
+        assert ref.logistic_cost(Y, Y, params, 0.4) == pytest.approx(0.2 * 5.0)
+        # saturated but not exact: finite, and large only when the output is wrong
+        assert ref.logistic_cost(np.array([[1 - 1e-12]]), np.array([[1.0]]), {}, 0.0) < 1e-11
+        assert ref.logistic_cost(np.array([[1 - 1e-12]]), np.array([[0.0]]), {}, 0.0) \
+            == pytest.approx(-np.log1p(-(1 - 1e-12)))
+    np.testing.assert_array_equal(ref.logistic_output_delta(Y, Y), np.zeros((2, 2)))
+
+
 @given(st.integers(1, 50), st.integers(1, 8), st.floats(0.05, 1.0))
 def test_dropout_train_entries_and_test_identity(m, n, keep_prob):
     rng = np.random.default_rng(m * n)

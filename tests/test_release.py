@@ -19,24 +19,72 @@ def fashion_mnist_available() -> bool:
     return True
 
 
+def figures_replaced(nb: dict) -> tuple[dict, list[str]]:
+    """``nb`` with every PNG output replaced by a placeholder, and the PNGs in order."""
+    nb, pngs = json.loads(json.dumps(nb)), []
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                pngs.append(output["data"]["image/png"])
+                output["data"]["image/png"] = f"<figure {len(pngs)}>"
+    return nb, pngs
+
+
+def pixels_differing(png_a: str, png_b: str) -> float:
+    """The fraction of pixels that differ between two base64 PNGs (1.0 if their sizes differ)."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    a, b = (np.asarray(Image.open(io.BytesIO(base64.b64decode(p))).convert("RGB")) for p in (png_a, png_b))
+    return 1.0 if a.shape != b.shape else float(np.any(a != b, axis=-1).mean())
+
+
 def test_every_contract_chapter_exists():
     import reference
 
     assert CHAPTERS == sorted(reference.CONTRACT), "solutions/ must hold every chapter of the contract"
 
 
+def assert_same_release(fresh, committed):
+    """``committed`` is what a fresh release wrote to ``fresh``: byte for byte, except that a
+    figure may differ in a few pixels (its curves come from float32 training, whose last bits
+    depend on the CPU's vector units)."""
+    if fresh.read_bytes() == committed.read_bytes():
+        return
+    stale = (f"{committed.relative_to(ROOT)} differs from a fresh release: run `make release` "
+             "and commit the result (never edit chapters/ by hand)")
+    fresh_nb, fresh_pngs = figures_replaced(json.loads(fresh.read_text(encoding="utf-8")))
+    committed_nb, committed_pngs = figures_replaced(json.loads(committed.read_text(encoding="utf-8")))
+    assert fresh_nb == committed_nb, stale
+    for i, (a, b) in enumerate(zip(fresh_pngs, committed_pngs), 1):
+        assert pixels_differing(a, b) < 0.01, f"{stale} (figure {i} is redrawn)"
+
+
+def skip_without_fashion_mnist(committed):
+    if b"Fashion-MNIST, 3000 training images" in committed.read_bytes() and not fashion_mnist_available():
+        pytest.skip(f"{committed.parent.name} was released with Fashion-MNIST, which is not on this machine "
+                    "(install Debian's dataset-fashion-mnist, as `make test` does on Debian)")
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_release_matches_committed_chapters(released, chapter):
     committed = ROOT / "chapters" / chapter / f"{chapter}.ipynb"
     assert committed.is_file(), f"{committed} is missing: run `make release`"
-    fresh = released / chapter / f"{chapter}.ipynb"
-    used_fashion = b"Fashion-MNIST, 3000 training images" in committed.read_bytes()
-    if used_fashion and not fashion_mnist_available():
-        pytest.skip(f"{chapter} was released with Fashion-MNIST, which is not on this machine "
-                    "(install Debian's dataset-fashion-mnist, as `make test` does on Debian)")
-    assert fresh.read_bytes() == committed.read_bytes(), (
-        f"{committed.relative_to(ROOT)} differs from a fresh release: run `make release` "
-        "and commit the result (never edit chapters/ by hand)")
+    skip_without_fashion_mnist(committed)
+    assert_same_release(released / chapter / f"{chapter}.ipynb", committed)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_instructor_notebooks_carry_the_outputs_of_the_release(released, chapter):
+    """The numbers the text quotes can be checked beside it, in solutions/, as in chapters/."""
+    committed = ROOT / "solutions" / chapter / f"{chapter}.ipynb"
+    skip_without_fashion_mnist(ROOT / "chapters" / chapter / f"{chapter}.ipynb")
+    nb = json.loads(committed.read_text(encoding="utf-8"))
+    assert any(c.get("outputs") for c in nb["cells"]), f"{chapter}: the instructor notebook has no outputs"
+    assert_same_release(released.parent / "solutions" / chapter / f"{chapter}.ipynb", committed)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -77,4 +125,8 @@ def test_student_edition_keeps_figures_and_clears_graded_outputs(chapter):
             assert cell.outputs == [], f"{chapter}/{meta['grade_id']}: output left in a graded cell"
         if cell.cell_type == "code" and meta.get("solution"):
             assert "raise NotImplementedError()" in cell.source
+            # nothing may follow the stub's raise: a `return` left outside the solution region
+            # would be dead code in the student's template
+            assert cell.source.rstrip().endswith("raise NotImplementedError()"), (
+                f"{chapter}/{meta['grade_id']}: code after `raise NotImplementedError()` in the template")
     assert "execution" not in json.dumps([c.metadata for c in nb.cells])

@@ -174,3 +174,23 @@ def test_trace_names_the_running_call(tmp_path):
     finally:
         channel.close()
         sandbox.stop()
+
+
+def test_only_the_part_of_a_path_below_the_repository_makes_it_secret(monkeypatch):
+    """A repository or virtual environment whose own path holds "feedback" or "solutions" does not
+    make every import suspect; the solutions, the catalog and the course workspace still are."""
+    from autograder import sandbox
+
+    monkeypatch.setattr(sandbox, "REPOSITORY", "/home/prof/feedback-solutions")
+    monkeypatch.setattr(sandbox, "INTERPRETER_TREES", ("/home/prof/feedback-solutions/.venv/", "/usr/lib/python3/"))
+    venv = "/home/prof/feedback-solutions/.venv/lib/python3.11/site-packages"
+    for honest in (f"{venv}/numpy/__init__.py", "/usr/lib/python3/json/__init__.py",
+                   "/home/prof/feedback-solutions/autograder/checks.py", "/tmp/scratch.npy"):
+        assert not sandbox.is_secret(honest), honest
+    for secret in ("/home/prof/feedback-solutions/solutions/reference/mse_sigmoid.py",
+                   "/home/prof/feedback-solutions/autograder/mutants/ch01.py",
+                   "/home/prof/feedback-solutions/course/gradebook.db",
+                   "/home/prof/feedback-solutions/course/feedback/alice/01.html",
+                   f"{venv}/reference/mse_sigmoid.py", f"{venv}/autograder/mutants/ch03.py",
+                   "/srv/course/autograded/bob/01/01.ipynb", "/srv/grades.csv"):
+        assert sandbox.is_secret(secret), secret

@@ -1,4 +1,4 @@
-"""Seeded bugs for chapter 1, the sigmoid network with the squared-error cost."""
+"""Seeded bugs for chapter 1, the sigmoid network with the squared-error and the logistic cost."""
 from . import Mutant
 
 
@@ -436,7 +436,7 @@ def mse_cost(A, Y, params, lam):
     Mutant(
         name="ch01_mlp_backward_W_transposed_in_recursion",
         function="mlp_backward",
-        message="check your transposes",
+        message="the recursion uses W.T",
         source=_backward(drec='(D @ params[f"W{l}"].T) * A_prev * (1.0 - A_prev)'),
     ),
     Mutant(
@@ -609,6 +609,237 @@ def gd_step(params, grads, lr):
     for k in params:
         params[k] -= lr * grads[k]
     return params
+''',
+    ),
+    # ------------------------------------------------------------------ logistic_cost
+    Mutant(
+        name="ch01_logistic_cost_no_1_over_m",
+        function="logistic_cost",
+        message="you did not divide by the batch size m",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost summed over the batch, plus weight decay."""
+    m = A.shape[0]
+    log_a = np.log(np.where(Y > 0, A, 1.0))
+    log_b = np.log(np.where(Y < 1, 1.0 - A, 1.0))
+    data = -np.sum(Y * log_a + (1.0 - Y) * log_b)
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_missing_second_term",
+        function="logistic_cost",
+        message="the (1 - y) log(1 - a) term is missing",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Cross-entropy cost: minus the mean log of the outputs where y = 1."""
+    m = A.shape[0]
+    data = -np.sum(Y * np.log(np.where(Y > 0, A, 1.0))) / m
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_log10",
+        function="logistic_cost",
+        message="you used log10",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost with base-10 logarithms."""
+    m = A.shape[0]
+    log_a = np.log10(np.where(Y > 0, A, 1.0))
+    log_b = np.log10(np.where(Y < 1, 1.0 - A, 1.0))
+    data = -np.sum(Y * log_a + (1.0 - Y) * log_b) / m
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_mean_over_entries",
+        function="logistic_cost",
+        message="you divided by the number of entries of A (m * k)",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost as the mean over all entries, plus weight decay."""
+    m = A.shape[0]
+    log_a = np.log(np.where(Y > 0, A, 1.0))
+    log_b = np.log(np.where(Y < 1, 1.0 - A, 1.0))
+    data = -np.mean(Y * log_a + (1.0 - Y) * log_b)
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_zero_log_zero_is_nan",
+        function="logistic_cost",
+        message="0 * log(0) gave nan",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost written straight from the formula."""
+    m = A.shape[0]
+    data = -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / m
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_sign_flipped",
+        function="logistic_cost",
+        message="the data term has the wrong sign",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost: the mean log-likelihood, plus weight decay."""
+    m = A.shape[0]
+    log_a = np.log(np.where(Y > 0, A, 1.0))
+    log_b = np.log(np.where(Y < 1, 1.0 - A, 1.0))
+    data = np.sum(Y * log_a + (1.0 - Y) * log_b) / m
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_regularizes_biases",
+        function="logistic_cost",
+        message="you regularized the biases too",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost plus weight decay on every parameter."""
+    m = A.shape[0]
+    log_a = np.log(np.where(Y > 0, A, 1.0))
+    log_b = np.log(np.where(Y < 1, 1.0 - A, 1.0))
+    data = -np.sum(Y * log_a + (1.0 - Y) * log_b) / m
+    decay = 0.5 * lam * sum(np.sum(p ** 2) for p in params.values())
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_penalty_over_m",
+        function="logistic_cost",
+        message="you divided the penalty by m",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost with the lecture notes' penalty lam / (2m) * sum(theta ** 2)."""
+    m = A.shape[0]
+    log_a = np.log(np.where(Y > 0, A, 1.0))
+    log_b = np.log(np.where(Y < 1, 1.0 - A, 1.0))
+    data = -np.sum(Y * log_a + (1.0 - Y) * log_b) / m
+    decay = 0.5 * lam / m * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_writes_into_A",
+        function="logistic_cost",
+        message="changed its argument A in place",
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost for 0/1 targets: A is turned into the probability of each target, in place."""
+    m = A.shape[0]
+    A[Y == 0] = 1.0 - A[Y == 0]             # now A is a where y = 1 and 1 - a where y = 0
+    data = -np.sum(np.log(A)) / m
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_clipped_correct",
+        function="logistic_cost",
+        correct=True,
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost with A clipped into [1e-300, 1 - 2**-53], where no log is infinite."""
+    A = np.clip(A, 1e-300, 1.0 - 2.0 ** -53)
+    data = -np.mean(np.sum(Y * np.log(A) + (1 - Y) * np.log1p(-A), axis=1))
+    weights = [value for key, value in params.items() if key[0] == "W"]
+    return float(data + lam / 2 * sum(np.vdot(W, W) for W in weights))
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_cost_loop_correct",
+        function="logistic_cost",
+        correct=True,
+        source='''\
+def logistic_cost(A, Y, params, lam):
+    """Logistic cost, one entry at a time, skipping the terms whose coefficient is 0."""
+    import math
+    total = 0.0
+    for a, y in zip(np.ravel(A), np.ravel(Y)):
+        if y != 0:
+            total -= y * math.log(a)
+        if y != 1:
+            total -= (1 - y) * math.log(1 - a)
+    J = total / len(A)
+    for key in params:
+        if key.startswith("W"):
+            J += 0.5 * lam * float(np.sum(np.square(params[key])))
+    return J
+''',
+    ),
+    # ------------------------------------------------------------------ logistic_output_delta
+    Mutant(
+        name="ch01_logistic_output_delta_no_1_over_m",
+        function="logistic_output_delta",
+        message="you did not divide by the batch size m",
+        source='''\
+def logistic_output_delta(A, Y):
+    """Output deltas of the logistic cost, one row per example."""
+    return A - Y
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_output_delta_kept_sigmoid_grad",
+        function="logistic_output_delta",
+        message="you kept the sigmoid's derivative",
+        source='''\
+def logistic_output_delta(A, Y):
+    """dJ/dZ by the chain rule: the error times the sigmoid's derivative A (1 - A)."""
+    m = A.shape[0]
+    return (A - Y) * A * (1.0 - A) / m
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_output_delta_sign_flipped",
+        function="logistic_output_delta",
+        message="the sign is flipped",
+        source='''\
+def logistic_output_delta(A, Y):
+    """Output deltas of the logistic cost, averaged over the batch."""
+    m = A.shape[0]
+    return (Y - A) / m
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_output_delta_over_entries",
+        function="logistic_output_delta",
+        message="you divided by m * k",
+        source='''\
+def logistic_output_delta(A, Y):
+    """Output deltas of the logistic cost, divided by the size of the batch."""
+    return (A - Y) / A.size
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_output_delta_writes_into_A",
+        function="logistic_output_delta",
+        message="changed its argument A in place",
+        source='''\
+def logistic_output_delta(A, Y):
+    """Output deltas of the logistic cost, computed in A's own memory."""
+    m = A.shape[0]
+    A -= Y
+    A /= m
+    return A
+''',
+    ),
+    Mutant(
+        name="ch01_logistic_output_delta_subtract_correct",
+        function="logistic_output_delta",
+        correct=True,
+        source='''\
+def logistic_output_delta(A, Y):
+    """Output deltas of the logistic cost: the error, scaled by one over the batch size."""
+    return np.subtract(A, Y) * (1.0 / len(A))
 ''',
     ),
 ]

@@ -228,6 +228,22 @@ def relative_error(a, b):
 ''',
     ),
     Mutant(
+        name="ch02_relerr_elementwise_mean",
+        function="relative_error",
+        message="you averaged element-wise relative errors",
+        source='''\
+def relative_error(a, b):
+    """Relative error between a and b, entry by entry, then averaged."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    denom = np.abs(a) + np.abs(b)
+    if np.all(denom == 0):
+        return 0.0
+    safe = np.where(denom == 0, 1.0, denom)
+    return float(np.mean(np.abs(a - b) / safe))
+''',
+    ),
+    Mutant(
         name="ch02_relerr_sum_of_squares_correct",
         function="relative_error",
         correct=True,

@@ -109,6 +109,16 @@ def softmax(Z):
     return np.full(Z.shape, 1.0 / Z.shape[1])
 ''',
     ),
+    Mutant(
+        name="ch03_softmax_not_normalised",
+        function="softmax",
+        message="you forgot to divide by the row sums",
+        source='''\
+def softmax(Z):
+    """Row-wise softmax of the logits Z, numerically stable."""
+    return np.exp(Z - np.max(Z, axis=1, keepdims=True))
+''',
+    ),
     # ------------------------------------------------------------------ softmax_nll
     Mutant(
         name="ch03_nll_dZ_missing_1_over_m",
@@ -493,6 +503,18 @@ def dense_backward(dZ, cache):
     for row in dZ[1:]:
         db += row
     return dX, dW, db
+''',
+    ),
+    Mutant(
+        name="ch03_dense_backward_all_divided_by_m",
+        function="dense_backward",
+        message="the 1/m is already inside dZ",
+        source='''\
+def dense_backward(dZ, cache):
+    """Backward pass of a dense layer, every gradient averaged over the batch."""
+    X, W = cache
+    m = X.shape[0]
+    return dZ @ W / m, dZ.T @ X / m, np.sum(dZ, axis=0) / m
 ''',
     ),
     # ------------------------------------------------------------------ l2_penalty

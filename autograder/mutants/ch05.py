@@ -369,6 +369,32 @@ def standardize(X_train, X_test):
 ''',
     ),
     Mutant(
+        name="ch05_standardize_divides_by_variance",
+        function="standardize",
+        message="you divided by the variance",
+        source='''\
+def standardize(X_train, X_test):
+    """Standardize every column using statistics of the training set only."""
+    mean = X_train.mean(axis=0)
+    std = X_train.var(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return (X_train - mean) / std, (X_test - mean) / std, mean, std
+''',
+    ),
+    Mutant(
+        name="ch05_standardize_divides_by_variance_keeps_std",
+        function="standardize",
+        message="you divided by the variance",
+        source='''\
+def standardize(X_train, X_test):
+    """Standardize every column using statistics of the training set only."""
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return (X_train - mean) / std ** 2, (X_test - mean) / std ** 2, mean, std
+''',
+    ),
+    Mutant(
         name="ch05_standardize_not_centred",
         function="standardize",
         message="you did not subtract the mean",

@@ -539,4 +539,162 @@ def batchnorm_backward(dout, cache):
     return dX, dgamma, dbeta
 ''',
     ),
+    # ------------------------------------------------------------------ found by a student's review
+    Mutant(
+        name="ch06_forward_eps_dropped",
+        function="batchnorm_forward",
+        message="did you add eps to the variance before the square root",
+        source='''\
+def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
+    """Batch normalization of the columns of X, then scale by gamma and shift by beta."""
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    n = X.shape[1]
+    if "running_mean" not in state:
+        state["running_mean"] = np.zeros(n)
+        state["running_var"] = np.ones(n)
+    if mode == "train":
+        mu = X.mean(axis=0)
+        var = np.mean((X - mu) ** 2, axis=0)
+        state["running_mean"] = momentum * state["running_mean"] + (1 - momentum) * mu
+        state["running_var"] = momentum * state["running_var"] + (1 - momentum) * var
+    else:
+        mu, var = state["running_mean"], state["running_var"]
+    inv_std = 1.0 / np.sqrt(var)
+    X_hat = (X - mu) * inv_std
+    out = gamma * X_hat + beta
+    return out, (X_hat, gamma, inv_std)
+''',
+    ),
+    Mutant(
+        name="ch06_running_stats_never_updated",
+        function="batchnorm_forward",
+        message="was never updated",
+        source='''\
+def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
+    """Batch normalization of the columns of X, then scale by gamma and shift by beta."""
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    n = X.shape[1]
+    if "running_mean" not in state:
+        state["running_mean"] = np.zeros(n)
+        state["running_var"] = np.ones(n)
+    if mode == "train":
+        mu = X.mean(axis=0)
+        var = np.mean((X - mu) ** 2, axis=0)
+        running_mean = momentum * state["running_mean"] + (1 - momentum) * mu
+        running_var = momentum * state["running_var"] + (1 - momentum) * var
+    else:
+        mu, var = state["running_mean"], state["running_var"]
+    inv_std = 1.0 / np.sqrt(var + eps)
+    X_hat = (X - mu) * inv_std
+    out = gamma * X_hat + beta
+    return out, (X_hat, gamma, inv_std)
+''',
+    ),
+    Mutant(
+        name="ch06_running_stats_rebinds_state",
+        function="batchnorm_forward",
+        message="would only rebind the local name",
+        source='''\
+def batchnorm_forward(X, gamma, beta, state, mode, momentum=0.9, eps=1e-5):
+    """Batch normalization of the columns of X, then scale by gamma and shift by beta."""
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    n = X.shape[1]
+    running_mean = state.get("running_mean", np.zeros(n))
+    running_var = state.get("running_var", np.ones(n))
+    if mode == "train":
+        mu = X.mean(axis=0)
+        var = np.mean((X - mu) ** 2, axis=0)
+        state = {"running_mean": momentum * running_mean + (1 - momentum) * mu,
+                 "running_var": momentum * running_var + (1 - momentum) * var}
+    else:
+        mu, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var + eps)
+    X_hat = (X - mu) * inv_std
+    out = gamma * X_hat + beta
+    return out, (X_hat, gamma, inv_std)
+''',
+    ),
+    Mutant(
+        name="ch06_backward_var_term_sign",
+        function="batchnorm_backward",
+        message="the sign of the variance term is wrong",
+        source='''\
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization in training mode."""
+    X_hat, gamma, inv_std = cache
+    m = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * X_hat, axis=0)
+    dX_hat = gamma * dout
+    dX = (inv_std / m) * (m * dX_hat - dX_hat.sum(axis=0) + X_hat * np.sum(dX_hat * X_hat, axis=0))
+    return dX, dgamma, dbeta
+''',
+    ),
+    Mutant(
+        name="ch06_backward_mean_term_sign",
+        function="batchnorm_backward",
+        message="the sign of the mean term is wrong",
+        source='''\
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization in training mode."""
+    X_hat, gamma, inv_std = cache
+    m = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * X_hat, axis=0)
+    dX_hat = gamma * dout
+    dX = (inv_std / m) * (m * dX_hat + dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat * X_hat, axis=0))
+    return dX, dgamma, dbeta
+''',
+    ),
+    Mutant(
+        name="ch06_backward_var_term_without_X_hat",
+        function="batchnorm_backward",
+        message="without the X_hat inside the sum",
+        source='''\
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization in training mode."""
+    X_hat, gamma, inv_std = cache
+    m = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * X_hat, axis=0)
+    dX_hat = gamma * dout
+    dX = (inv_std / m) * (m * dX_hat - dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat, axis=0))
+    return dX, dgamma, dbeta
+''',
+    ),
+    Mutant(
+        name="ch06_backward_var_term_sums_everything",
+        function="batchnorm_backward",
+        message="the sum in the variance term runs over the whole array",
+        source='''\
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization in training mode."""
+    X_hat, gamma, inv_std = cache
+    m = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * X_hat, axis=0)
+    dX_hat = gamma * dout
+    dX = (inv_std / m) * (m * dX_hat - dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat * X_hat))
+    return dX, dgamma, dbeta
+''',
+    ),
+    Mutant(
+        name="ch06_backward_bracket_sums_not_averaged",
+        function="batchnorm_backward",
+        message="the factor 1/m multiplies the whole bracket",
+        source='''\
+def batchnorm_backward(dout, cache):
+    """Backward pass of batch normalization in training mode."""
+    X_hat, gamma, inv_std = cache
+    m = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * X_hat, axis=0)
+    dX_hat = gamma * dout
+    dX = inv_std * (dX_hat - dX_hat.sum(axis=0) - X_hat * np.sum(dX_hat * X_hat, axis=0))
+    return dX, dgamma, dbeta
+''',
+    ),
 ]

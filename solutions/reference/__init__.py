@@ -5,7 +5,8 @@ exercise contract (``autograder/contract.py``; tests/test_reference_properties.p
 checks that they agree). ``trainer`` is the fast float32 trainer used by the
 experiments and benchmarks.
 """
-from .mse_sigmoid import gd_step, mlp_backward, mlp_forward, mse_cost, sigmoid, sigmoid_grad
+from .mse_sigmoid import (gd_step, logistic_cost, logistic_output_delta, mlp_backward, mlp_forward,
+                          mse_cost, sigmoid, sigmoid_grad)
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .softmax_nll import (dense_backward, dense_forward, l2_penalty, log_softmax, softmax,
                           softmax_nll, tanh_grad)
@@ -18,7 +19,8 @@ from .training import accuracy, random_search, train_mlp
 
 # The graded functions of each chapter (the exercise contract).
 CONTRACT = {
-    "01_mse_sigmoid": ["sigmoid", "sigmoid_grad", "mlp_forward", "mse_cost", "mlp_backward", "gd_step"],
+    "01_mse_sigmoid": ["sigmoid", "sigmoid_grad", "mlp_forward", "mse_cost", "mlp_backward", "gd_step",
+                       "logistic_cost", "logistic_output_delta"],
     "02_gradient_checking": ["numerical_gradient", "relative_error", "check_gradients"],
     "03_softmax_nll": ["softmax", "softmax_nll", "tanh_grad", "dense_forward", "dense_backward",
                        "l2_penalty"],

@@ -1,4 +1,4 @@
-"""Chapter 1: a sigmoid network trained on the mean squared error.
+"""Chapter 1: a sigmoid network trained on the mean squared error, and the logistic cost.
 
 Shapes: ``X`` is ``(m, n_0)``, ``W{l}`` is ``(n_l, n_{l-1})``, ``b{l}`` is ``(n_l,)``,
 activations ``A{l}`` are ``(m, n_l)``; targets ``Y`` are ``(m, n_L)``.
@@ -52,6 +52,40 @@ def mse_cost(A, Y, params, lam):
     data = 0.5 * np.sum((A - Y) ** 2) / m
     decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
     return float(data + decay)
+
+
+def _xlogy(x, y):
+    """``x · log(y)`` element-wise, taken as 0 where ``x == 0`` (the limit of ``0 · log 0``).
+
+    The logarithm is evaluated only where its coefficient is non-zero (elsewhere at 1),
+    so an output of exactly 0 or 1 with a matching target gives no warning and no ``nan``.
+    """
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    nonzero = x != 0
+    return np.where(nonzero, x * np.log(np.where(nonzero, y, 1.0)), 0.0)
+
+
+def logistic_cost(A, Y, params, lam):
+    """``J = −(1/m) Σ_i Σ_k [y log a + (1 − y) log(1 − a)] + (λ/2) Σ_l ‖W_l‖²`` (weights only).
+
+    Natural logarithms; ``0 · log 0`` counts as 0, so outputs of exactly 0 or 1 cost
+    nothing where the target agrees (and ``inf`` where it is the opposite).
+    """
+    A, Y = np.asarray(A, dtype=float), np.asarray(Y, dtype=float)
+    m = A.shape[0]
+    data = -(np.sum(_xlogy(Y, A)) + np.sum(_xlogy(1.0 - Y, 1.0 - A))) / m
+    decay = 0.5 * lam * sum(np.sum(W ** 2) for key, W in params.items() if key.startswith("W"))
+    return float(data + decay)
+
+
+def logistic_output_delta(A, Y):
+    """``∂J/∂Z = (A − Y) / m`` of the logistic cost's data term, for sigmoid outputs ``A = f(Z)``.
+
+    The sigmoid's ``f'(Z) = A(1 − A)`` cancels against ``∂J/∂A``; the result has the shape
+    ``(m, k)`` of ``A``.
+    """
+    A, Y = np.asarray(A, dtype=float), np.asarray(Y, dtype=float)
+    return (A - Y) / A.shape[0]
 
 
 def mlp_backward(Y, params, cache, lam):

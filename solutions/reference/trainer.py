@@ -10,7 +10,9 @@ layer, and optimizers that update parameters in place.
 """
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -256,40 +258,70 @@ class RMSprop:
             p -= self.lr * g / (np.sqrt(s) + self.eps)
 
 
+def usable_cpus() -> int:
+    """The number of CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class Adam:
     """Adam with bias correction, updating parameters in place with preallocated buffers.
 
-    ``lr·m̂/(√v̂ + ε)`` is computed as ``lr_t·m/(√v + ε_t)`` with
+    ``lr·m̂/(√v̂ + ε)`` is computed as ``lr_t·m/(√v + ε)`` with
     ``lr_t = lr·√(1−β₂ᵗ)/(1−β₁ᵗ)`` and ``ε_t = ε·√(1−β₂ᵗ)``, which is the same number.
+    The update is element-wise, so large parameters are cut into ``threads`` row blocks that
+    are updated at the same time (NumPy releases the GIL inside each operation); the result
+    does not depend on the number of threads.
     """
 
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    MIN_BLOCK = 1 << 16  # entries; smaller parameters are not worth a thread
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, threads=None):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.t, self.m, self.v, self.buf = 0, None, None, None
+        self.threads = threads or usable_cpus()
+        self.t, self.m, self.v, self.blocks, self.pool = 0, None, None, None, None
+
+    def _split(self, params, grads):
+        """``(p, g, m, v, buf)`` views: one per small parameter, ``threads`` per large one."""
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        blocks = []
+        for arrays in zip(params, grads, self.m, self.v, [np.empty_like(p) for p in params]):
+            rows = arrays[0].shape[0] if arrays[0].ndim else 1
+            n = min(self.threads, rows, max(1, arrays[0].size // self.MIN_BLOCK))
+            bounds = np.linspace(0, rows, n + 1).astype(int)
+            blocks += [tuple(a[lo:hi] for a in arrays) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        self.blocks = blocks
+        if self.threads > 1 and len(blocks) > len(params):
+            self.pool = ThreadPoolExecutor(self.threads)
+
+    def _update(self, block, lr_t, eps_t):
+        p, g, m, v, buf = block
+        b1, b2 = self.beta1, self.beta2
+        m *= b1
+        np.multiply(g, 1 - b1, out=buf)
+        m += buf                           # m = β₁m + (1−β₁)g
+        np.multiply(g, g, out=buf)
+        buf *= 1 - b2
+        v *= b2
+        v += buf                           # v = β₂v + (1−β₂)g²
+        np.sqrt(v, out=buf)
+        buf += eps_t
+        np.divide(m, buf, out=buf)
+        buf *= lr_t
+        p -= buf                           # p -= lr_t·m/(√v + ε_t)
 
     def step(self, params, grads):
-        if self.m is None:
-            self.m = [np.zeros_like(p) for p in params]
-            self.v = [np.zeros_like(p) for p in params]
-            self.buf = [np.empty_like(p) for p in params]
+        if self.blocks is None:
+            self._split(params, grads)
         self.t += 1
         c2 = np.sqrt(1 - self.beta2 ** self.t)
         lr_t = self.lr * c2 / (1 - self.beta1 ** self.t)
         eps_t = self.eps * c2
-        b1, b2 = self.beta1, self.beta2
-        for p, g, m, v, buf in zip(params, grads, self.m, self.v, self.buf):
-            m *= b1
-            np.multiply(g, 1 - b1, out=buf)
-            m += buf
-            np.multiply(g, g, out=buf)
-            buf *= 1 - b2
-            v *= b2
-            v += buf
-            np.sqrt(v, out=buf)
-            buf += eps_t
-            np.divide(m, buf, out=buf)
-            buf *= lr_t
-            p -= buf
+        if self.pool is None:
+            for block in self.blocks:
+                self._update(block, lr_t, eps_t)
+        else:
+            list(self.pool.map(lambda block: self._update(block, lr_t, eps_t), self.blocks))
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSprop, "adam": Adam}
