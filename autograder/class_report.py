@@ -23,6 +23,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from .paths import write_atomic
 from .reports import read_csv, write_csv
 
 HTML_NAME, EXERCISES_NAME, MISCONCEPTIONS_NAME = "class-report.html", "exercises.csv", "misconceptions.csv"
@@ -286,7 +287,5 @@ def write_class_report(course: Path) -> Path:
         rows += [[chapter, grade_id, key, label, len(who), n, ";".join(who)] for key, label, who in ranked(found)]
     write_csv(course / MISCONCEPTIONS_NAME, MISCONCEPTIONS_HEADER, rows, keep_order=True)
     target = course / HTML_NAME
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(page(counts), encoding="utf-8")
-    tmp.replace(target)
+    write_atomic(target, page(counts))
     return target

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .course_config import canvas_columns, load_due
 from .lms import write_exports
-from .paths import CHAPTER_ID, REPO, chapter_ids, ensure_venv_bin_on_path
+from .paths import CHAPTER_ID, REPO, chapter_ids, ensure_venv_bin_on_path, write_atomic
 from .class_report import write_class_report
 from .reports import course_subs, gradebook_scores, summary, write_reports, write_unmatched
 
@@ -446,9 +446,7 @@ def write_failure_feedback(path: Path, sub: Submission) -> None:
 
 
 def write_json_atomic(path: Path, data) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=1, sort_keys=True))
 
 
 
@@ -477,9 +475,7 @@ def remembered_entry(sub: Submission, source_sha: str) -> dict:
 def keep_roster(course: Path, roster: Path) -> None:
     """Keep the roster of the last run that had one: later runs (and ``autograder feedback``)
     list its students who submitted nothing."""
-    tmp = course / (ROSTER + ".tmp")
-    shutil.copyfile(roster, tmp)
-    os.replace(tmp, course / ROSTER)
+    write_atomic(course / ROSTER, Path(roster).read_text(encoding="utf-8-sig"), encoding="utf-8-sig")
 
 
 def course_roster(course: Path) -> list[dict] | None:

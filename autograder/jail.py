@@ -278,6 +278,13 @@ def kill_processes_in(home: Path) -> None:
             pass
 
 
+def note_recovery(log: Path, text: str) -> None:
+    """Append to ``log`` (a JSON line per entry) that a sandbox was lost without a cause and
+    replaced: the soak counts these, and the report lists them."""
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(text[:300]) + "\n")
+
+
 class SandboxFailed(RuntimeError):
     """The sandbox did not start at all: a problem of the grading machine, not the submission."""
 

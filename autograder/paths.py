@@ -41,3 +41,13 @@ def ensure_venv_bin_on_path() -> None:
     parts = os.environ.get("PATH", "").split(os.pathsep)
     if parts[0] != bin_dir:
         os.environ["PATH"] = os.pathsep.join([bin_dir, *[p for p in parts if p != bin_dir]])
+
+
+def write_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it, so that a reader (or a
+    run killed halfway) sees the old file or the new one, never half of one."""
+    import os
+
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding=encoding)
+    os.replace(tmp, path)

@@ -36,6 +36,7 @@ from .jail import (
     SandboxFailed,
     SandboxLost,
     handshake,
+    note_recovery,
     start_ready,
 )
 from .wire import WARNINGS, Codec, WireError, describe_exception, rebuild_exception
@@ -124,10 +125,8 @@ class Client:
 
     def _note_recovery(self, text: str) -> None:
         """Tell the worker (for the soak's count) that a sandbox was lost and replaced."""
-        path = self.spec.get("recoveries")
-        if path:
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(text[:300]) + "\n")
+        if self.spec.get("recoveries"):
+            note_recovery(Path(self.spec["recoveries"]), text)
 
     def _restart(self) -> None:
         """Kill the current process; the next call starts a fresh one (a few times at most)."""

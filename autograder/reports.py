@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
+import io
 import statistics
 from pathlib import Path
+
+from .paths import write_atomic
 
 MAX_COMMENT = 300
 GRADES_HEADER = ["student", "chapter", "score", "max_score", "status", "late", "submitted_at",
@@ -150,12 +152,11 @@ def read_csv(path: Path) -> list[dict]:
 def write_csv(path: Path, header: list[str], rows: list[list], keep_order: bool = False) -> None:
     """UTF-8 with a byte-order mark (Excel then reads 张伟 right), written atomically; rows
     sorted by their first three columns unless ``keep_order``."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows if keep_order else sorted(rows, key=lambda r: [str(v) for v in r[:3]]))
-    os.replace(tmp, path)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows if keep_order else sorted(rows, key=lambda r: [str(v) for v in r[:3]]))
+    write_atomic(path, out.getvalue(), encoding="utf-8-sig")
 
 
 def write_reports(course: Path, subs: list, scores: dict, due: dict | None = None) -> None:

@@ -29,12 +29,8 @@ SUSPICIOUS = "suspicious.json"             # what the submission's own code trie
 RECOVERIES = "recoveries.jsonl"            # one line per sandbox lost without a cause and started again
 
 
-def note_recovery(work: Path, text: str) -> None:
-    with open(work / RECOVERIES, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(text) + "\n")
-
-
 def recoveries(work: Path) -> list[str]:
+    """The recoveries noted in ``work`` (``jail.note_recovery``), one sentence each."""
     try:
         lines = (work / RECOVERIES).read_text(errors="replace").splitlines()
     except OSError:
@@ -46,6 +42,8 @@ def recoveries(work: Path) -> list[str]:
         except ValueError:
             continue
     return out
+
+
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
@@ -140,7 +138,8 @@ def start_sandbox(task: dict, work: Path, release, student):
     Raises ``GradingFailure`` when no sandbox could be started or kept.
     """
     from .assemble import student_cells
-    from .jail import CellsTimedOut, Limits, NotebookEnded, SandboxFailed, SandboxLost, isolation, start_ready
+    from .jail import (CellsTimedOut, Limits, NotebookEnded, SandboxFailed, SandboxLost, isolation,
+                       note_recovery, start_ready)
     from .proxy import ENV, start_failure
 
     cells = student_cells(release, student)
@@ -160,7 +159,7 @@ def start_sandbox(task: dict, work: Path, release, student):
     def started(sb) -> None:
         pidfile.write_text(str(sb.proc.pid))
         if starts:
-            note_recovery(work, "the worker started the sandbox again after losing it without a cause")
+            note_recovery(work / RECOVERIES, "the worker started the sandbox again after losing it without a cause")
         starts.append(sb)
 
     try:
