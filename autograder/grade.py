@@ -291,7 +291,7 @@ def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -
     task = {"course": str(work), "student": sub.student, "chapter": sub.chapter,
             "release": str(work / "release.ipynb"), "timeout": options["timeout"],
             "cell_timeout": options["cell_timeout"], "memory_mb": options["memory_mb"],
-            "max_file_mb": options["max_file_mb"]}
+            "max_file_mb": options["max_file_mb"], "grader_pid": os.getpid()}
     (work / "task.json").write_text(json.dumps(task))
     with open(work / "worker.log", "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(work / "task.json")],

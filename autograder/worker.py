@@ -275,27 +275,29 @@ def summarize_failure(log: str) -> str:
     return (lines[-1] if lines else "nbgrader failed without a message")[:300]
 
 
-def die_with_parent() -> None:
-    """Be killed when the grading command dies: a worker left over from a killed run would
-    go on writing into the course while the next run grades the same submission."""
+def die_with_parent(parent: int | None) -> None:
+    """Be killed when the grading command (process ``parent``) dies: a worker left over from a
+    killed run would go on writing into the course while the next run grades the same
+    submission."""
     import ctypes
     import signal
 
-    parent = os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent:   # the parent died before prctl took effect
+    # The grader may have died before prctl took effect (the signal then never comes): the
+    # parent is no longer the one that started this worker.
+    if parent is not None and os.getppid() != parent:
         os._exit(1)
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    die_with_parent()
     task_path = Path(argv[0])
     task = json.loads(task_path.read_text())
+    die_with_parent(task.get("grader_pid"))
     for var in THREAD_VARS:  # one BLAS thread per worker: --jobs sets the parallelism
         os.environ[var] = "1"
     os.environ["MPLBACKEND"] = "Agg"

@@ -1,6 +1,8 @@
 """Shared fixtures: the released student edition, the built book, and the chapter list."""
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,46 @@ def book(tmp_path_factory):
                            "--keep-going"], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f"book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
     return out / "_build" / "html"
+
+
+# A process that a test module leaves running slows every later test down, and could keep the
+# run from ending: each module's leftovers are stopped and named at the end of the run.
+LEFTOVERS: list[str] = []
+RUN_MARKER = "BBH_TEST_RUN"
+os.environ[RUN_MARKER] = f"{os.getpid()}-{time.time()}"   # inherited by what the tests start
+
+
+def started_by_tests(proc, basetemp: str) -> bool:
+    """Whether ``proc`` was started by this test run: it inherited this run's marker variable,
+    or (a sandbox, whose environment is scrubbed) it runs in or names this run's temporary folder."""
+    try:
+        if proc.environ().get(RUN_MARKER) == os.environ[RUN_MARKER]:
+            return True
+        return basetemp in proc.cwd() or any(basetemp in part for part in proc.cmdline())
+    except Exception:  # gone, a zombie, or not ours to read
+        return False
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_processes_left_running(request, tmp_path_factory):
+    import psutil
+
+    me = psutil.Process()
+    basetemp = str(tmp_path_factory.getbasetemp()) + os.sep
+    yield
+    children = me.children(recursive=True)
+    ours = {me.pid, *(p.pid for p in children)}
+    found = children + [p for p in psutil.process_iter() if p.pid not in ours and started_by_tests(p, basetemp)]
+    for proc in found:
+        try:
+            LEFTOVERS.append(f"{request.module.__name__}: pid {proc.pid} {' '.join(proc.cmdline())[:160]}")
+            proc.kill()
+        except psutil.Error:
+            pass
+
+
+def pytest_terminal_summary(terminalreporter):
+    if LEFTOVERS:
+        terminalreporter.section("processes left running by a test module (stopped)")
+        for line in LEFTOVERS:
+            terminalreporter.line(line)

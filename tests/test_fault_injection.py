@@ -110,3 +110,17 @@ def test_killed_processes_do_not_change_any_score(clean_run, tmp_path):
     assert all(r["status"] in ("graded", "awaiting manual grading") for r in read_csv(course / "grades.csv")), read_csv(course / "grades.csv")
     leftovers = [p for p in psutil.process_iter(["cwd"]) if p.info["cwd"] and str(course) in p.info["cwd"]]
     assert leftovers == [], f"processes left running in the course: {leftovers}"
+
+
+def test_a_worker_whose_grader_died_before_it_started_grades_nothing(tmp_path):
+    """The grader can die while a worker is still starting, before the worker has asked to be
+    killed with its parent: the worker must see that its parent is gone and stop at once,
+    instead of grading into a course nobody reads."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()    # a pid that is certainly not this worker's parent any more
+    task = tmp_path / "task.json"
+    task.write_text('{"grader_pid": %d, "course": "%s"}' % (gone.pid, tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "autograder.worker", str(task)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert not (tmp_path / "result.json").exists()
