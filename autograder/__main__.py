@@ -31,6 +31,8 @@ def main(argv=None) -> int:
     gr.add_argument("--no-progress", action="store_true", help="no progress bar")
     gr.add_argument("--roster", default=None, metavar="CSV",
                     help="map LMS users to student ids: columns lms_id, lms_name, student_id, display_name, email")
+    gr.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                    help="grade on the workers of this Dask scheduler instead of --jobs local workers")
     gr.add_argument("--chapter", default=None,
                     help="the chapter of files whose names do not say (a one-assignment Canvas or Moodle download)")
 
@@ -76,7 +78,8 @@ def run(args) -> int:
 
         subs = grade(args.submissions, course=args.course, jobs=args.jobs, db_url=args.db, force=args.force,
                      timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory,
-                     progress=not args.no_progress, roster=args.roster, chapter=args.chapter)
+                     progress=not args.no_progress, roster=args.roster, chapter=args.chapter,
+                     scheduler=args.scheduler)
         lost = sum(sub.grading_failure for sub in subs)
         if lost:
             print(f"autograder grade: {lost} submissions could not be graded because of the grading machine; "

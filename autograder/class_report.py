@@ -166,10 +166,19 @@ def ranked(found: dict) -> list[tuple[str, str, list[str]]]:
 # --------------------------------------------------------------------------- figures
 
 
-def png(fig) -> str:
-    """The figure as a ``data:`` URI (the page carries its images itself)."""
+def pyplot():
+    """matplotlib's pyplot, drawing off screen (the grader has no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def png(fig) -> str:
+    """The figure as a ``data:`` URI (the page carries its images itself)."""
+    plt = pyplot()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -178,11 +187,7 @@ def png(fig) -> str:
 
 def score_figure(scores: dict) -> str:
     """One histogram per chapter of the graded scores (in points)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     n = max(len(scores), 1)
     cols = min(n, 4)
     rows = -(-n // cols)
@@ -201,11 +206,7 @@ def score_figure(scores: dict) -> str:
 
 def pass_rate_figure(exercises: dict) -> str:
     """A horizontal bar per exercise: the fraction of graded submissions with full marks."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     labels = [f"{chapter[:2]} {grade_id}" for chapter, grade_id in exercises]
     rates = [passed / n if n else 0.0 for n, passed in exercises.values()]
     fig, ax = plt.subplots(figsize=(7, 0.22 * len(labels) + 0.8))

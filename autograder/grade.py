@@ -277,10 +277,10 @@ def kill_tree(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -> dict:
-    """Run a worker on one submission; return its result (``ok``, ``cells`` or ``reason``)."""
-    # A folder of its own for every attempt: whatever a killed attempt left running cannot
-    # write into the next one's.
+def stage(sub: Submission, course: Path, template_db: Path, options: dict) -> Path:
+    """A scratch course of its own for one grading attempt: the submission, the chapter's
+    source, a gradebook holding only the chapters, the release and the task. Whatever a killed
+    attempt left running cannot write into the next one's."""
     work = Path(tempfile.mkdtemp(prefix=f"{sub.chapter}-", dir=ensure_dir(course / ".work" / sub.student)))
     submitted = work / "submitted" / sub.student / sub.chapter
     submitted.mkdir(parents=True)
@@ -288,21 +288,30 @@ def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -
     shutil.copytree(course / "source" / sub.chapter, work / "source" / sub.chapter)
     shutil.copy2(template_db, work / "gradebook.db")
     shutil.copy2(course / "release" / sub.chapter / f"{sub.chapter}.ipynb", work / "release.ipynb")
-    task = {"course": str(work), "student": sub.student, "chapter": sub.chapter,
-            "release": str(work / "release.ipynb"), "timeout": options["timeout"],
+    task = {"student": sub.student, "chapter": sub.chapter, "timeout": options["timeout"],
             "cell_timeout": options["cell_timeout"], "memory_mb": options["memory_mb"],
-            "max_file_mb": options["max_file_mb"], "grader_pid": os.getpid()}
+            "max_file_mb": options["max_file_mb"]}
+    (work / "task.json").write_text(json.dumps(task))
+    return work
+
+
+def run_worker(work: Path) -> dict:
+    """Run a worker process on the scratch course ``work`` (from ``stage``); return its result
+    (``ok``, ``cells`` or ``reason``). The same on the grading machine and on a cluster's."""
+    task = json.loads((work / "task.json").read_text())
+    # Paths are those of this machine: a cluster's worker stages the folder elsewhere.
+    task.update(course=str(work), release=str(work / "release.ipynb"), grader_pid=os.getpid())
     (work / "task.json").write_text(json.dumps(task))
     with open(work / "worker.log", "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(work / "task.json")],
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, cwd=str(work))
         try:
-            proc.wait(timeout=options["timeout"])
+            proc.wait(timeout=task["timeout"])
         except subprocess.TimeoutExpired:
             kill_tree(proc)
             return with_early_flags({"ok": False, "work": str(work),
-                                     "reason": f"grading took longer than {options['timeout']} s and was stopped"},
+                                     "reason": f"grading took longer than {task['timeout']} s and was stopped"},
                                     work)
         kill_tree(proc)  # leftovers: a kernel or a process the notebook started
     result_file = work / "result.json"
@@ -313,6 +322,11 @@ def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -
         result = {"ok": False, "grading_failure": True,
                   "reason": f"the grading process died (exit code {proc.returncode}): {tail[0][:200]}"}
     return with_early_flags({**result, "work": str(work)}, work)
+
+
+def grade_one(sub: Submission, course: Path, template_db: Path, options: dict) -> dict:
+    """Grade one submission on this machine."""
+    return run_worker(stage(sub, course, template_db, options))
 
 
 def with_early_flags(result: dict, work: Path) -> dict:
@@ -328,18 +342,27 @@ def with_early_flags(result: dict, work: Path) -> dict:
 
 
 def run_batch(subs: list[Submission], course: Path, template_db: Path, options: dict, jobs: int, done) -> None:
-    """Grade ``subs`` with ``jobs`` workers at a time; fill each ``sub.result`` and call ``done(sub)``
-    in this thread as each one finishes."""
+    """Grade ``subs`` with ``jobs`` workers at a time, on this machine or (``options["scheduler"]``)
+    on a Dask cluster; fill each ``sub.result`` and call ``done(sub)`` in this thread as each
+    one finishes."""
+    if options.get("scheduler"):
+        from .cluster import run_on_cluster
+
+        return run_on_cluster(subs, course, template_db, options, done)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(grade_one, sub, course, template_db, options): sub for sub in subs}
         for future in as_completed(futures):
-            sub = futures[future]
-            try:
-                sub.result = future.result()
-            except Exception as exc:  # a bug of the grader in one task must not stop the others
-                sub.result = {"ok": False, "grading_failure": True,
-                              "reason": f"grader error: {type(exc).__name__}: {exc}"}
-            done(sub)
+            finish(futures[future], future, done)
+
+
+def finish(sub: Submission, future, done) -> None:
+    """Take the result of ``future`` (a grading of ``sub``) and hand it to ``done``."""
+    try:
+        sub.result = future.result()
+    except Exception as exc:  # a bug of the grader in one task must not stop the others
+        sub.result = {"ok": False, "grading_failure": True,
+                      "reason": f"grader error: {type(exc).__name__}: {exc}"}
+    done(sub)
 
 
 # --------------------------------------------------------------------------- merging into the gradebook
@@ -547,12 +570,13 @@ def refresh_feedback(course: Path = Path("course"), db_url: str | None = None, l
 def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = None, db_url: str | None = None,
           force: bool = False, timeout: int = 600, cell_timeout: int = 120, memory_mb: int = 4096,
           max_file_mb: int = 256, progress: bool = True, roster: Path | None = None, chapter: str | None = None,
-          log=print) -> list[Submission]:
+          scheduler: str | None = None, log=print) -> list[Submission]:
     """Grade every submission under ``submissions``; see the module docstring.
 
     ``roster``: a CSV that maps LMS users to student ids (``lms.read_roster``); ``chapter``: the
-    chapter of every file whose name does not tell (a one-assignment LMS download).
-    Returns this batch's submissions.
+    chapter of every file whose name does not tell (a one-assignment LMS download);
+    ``scheduler``: the address of a Dask scheduler whose workers grade (``cluster``), instead
+    of ``jobs`` workers on this machine. Returns this batch's submissions.
     """
     import warnings
 
@@ -578,7 +602,11 @@ def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = N
     db_url = db_url or f"sqlite:///{course / 'gradebook.db'}"
     jobs = jobs or os.cpu_count() or 1
     options = {"timeout": timeout, "cell_timeout": cell_timeout, "memory_mb": memory_mb,
-               "max_file_mb": max_file_mb}
+               "max_file_mb": max_file_mb, "scheduler": scheduler}
+    if scheduler:   # before anything is prepared: an unreachable cluster is bad input
+        from .cluster import connect
+
+        connect(scheduler).close()
 
     from .feedback import install_mathjax
     from .formgrader import write_nbgrader_config
@@ -650,7 +678,8 @@ def grade(submissions: Path, course: Path = Path("course"), jobs: int | None = N
             record(sub)
         if todo:
             others = [f"{len(unchanged)} unchanged"] * bool(unchanged) + [f"{len(fresh)} not gradable"] * bool(fresh)
-            log(f"grading {len(todo)} submissions with {jobs} parallel workers"
+            log(f"grading {len(todo)} submissions "
+                + (f"on the Dask cluster at {scheduler}" if scheduler else f"with {jobs} parallel workers")
                 + (f" ({', '.join(others)})" if others else ""))
             template_db = make_template_db(course, db_url, needed)
             with tqdm(total=len(todo), desc="grading", unit="notebook", disable=not progress) as bar:

@@ -5,11 +5,15 @@ plain serial `nbgrader autograde` on the same submissions, in one run.
 
 Students alternate between a full solution, the untouched student edition and a
 solution with one seeded bug, so the class has a realistic mix of passing and failing
-cells. Prints seconds for each method and the speed-up of each against nbgrader.
+cells. Prints, for each method, wall seconds, CPU seconds per notebook (this process and
+every process it waited for: workers, kernels, sandboxes) and the speed-up against nbgrader.
+With ``--scheduler tcp://HOST:8786`` it also times grading on that Dask cluster (its CPU is
+spent on other machines and is not counted).
 """
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -58,11 +62,25 @@ def plain_nbgrader(subs: Path, course: Path, chapters: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and of its waited-for children so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(run) -> tuple[float, float]:
+    """Wall and CPU seconds of ``run()``."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    run()
+    return time.perf_counter() - wall, cpu_seconds() - cpu
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--chapters", nargs="*", default=None,
                         help="chapter ids or their start (02 05); default: every released chapter")
+    parser.add_argument("--scheduler", default=None, help="also grade on this Dask cluster")
     args = parser.parse_args(argv)
     try:
         chapters = resolve_chapters(args.chapters) if args.chapters else chapter_ids()
@@ -75,14 +93,18 @@ def main(argv=None):
         print(f"{args.students} students × {len(chapters)} chapters = {n} notebooks")
         times = {}
         for jobs in (1, 2):
-            start = time.perf_counter()
-            grade(tmp / "subs", course=tmp / f"course-jobs{jobs}", jobs=jobs, progress=False, log=lambda *a: None)
-            times[f"autograder grade --jobs {jobs}"] = time.perf_counter() - start
-        times["nbgrader autograde (serial)"] = plain_nbgrader(tmp / "subs", tmp / "course-nbgrader", chapters)
-        base = times["nbgrader autograde (serial)"]
-        print(f"\n{'method':<32}{'seconds':>10}{'s/notebook':>12}{'speed-up vs nbgrader':>22}")
-        for name, seconds in times.items():
-            print(f"{name:<32}{seconds:>10.1f}{seconds / n:>12.2f}{base / seconds:>22.2f}")
+            times[f"autograder grade --jobs {jobs}"] = timed(lambda: grade(
+                tmp / "subs", course=tmp / f"course-jobs{jobs}", jobs=jobs, progress=False, log=lambda *a: None))
+        if args.scheduler:
+            times["autograder grade --scheduler"] = timed(lambda: grade(
+                tmp / "subs", course=tmp / "course-cluster", scheduler=args.scheduler, progress=False,
+                log=lambda *a: None))
+        times["nbgrader autograde (serial)"] = timed(
+            lambda: plain_nbgrader(tmp / "subs", tmp / "course-nbgrader", chapters))
+        base = times["nbgrader autograde (serial)"][0]
+        print(f"\n{'method':<32}{'seconds':>10}{'s/notebook':>12}{'CPU s/notebook':>16}{'speed-up vs nbgrader':>22}")
+        for name, (seconds, cpu) in times.items():
+            print(f"{name:<32}{seconds:>10.1f}{seconds / n:>12.2f}{cpu / n:>16.2f}{base / seconds:>22.2f}")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,15 @@ def started_by_tests(proc, basetemp: str) -> bool:
         return False
 
 
+def is_multiprocessing_helper(proc) -> bool:
+    """The resource tracker or fork server that multiprocessing starts once for the test run."""
+    try:
+        return any("multiprocessing.resource_tracker" in part or "multiprocessing.forkserver" in part
+                   for part in proc.cmdline())
+    except Exception:
+        return False
+
+
 @pytest.fixture(scope="module", autouse=True)
 def no_processes_left_running(request, tmp_path_factory):
     import psutil
@@ -61,8 +70,8 @@ def no_processes_left_running(request, tmp_path_factory):
     me = psutil.Process()
     basetemp = str(tmp_path_factory.getbasetemp()) + os.sep
     yield
-    children = me.children(recursive=True)
-    ours = {me.pid, *(p.pid for p in children)}
+    children = [p for p in me.children(recursive=True) if not is_multiprocessing_helper(p)]
+    ours = {me.pid, *(p.pid for p in me.children(recursive=True))}
     found = children + [p for p in psutil.process_iter() if p.pid not in ours and started_by_tests(p, basetemp)]
     for proc in found:
         try:
