@@ -4,6 +4,8 @@ A local cluster of worker processes stands in for other machines: its workers re
 submission's scratch course as bytes and grade it in a folder of their own, so nothing they
 use is shared with the grading process but the installed project.
 """
+import time
+
 import pytest
 
 from autograder.grade import GradingError, grade
@@ -58,3 +60,39 @@ def test_an_unreachable_scheduler_is_named_before_anything_is_graded(tmp_path, m
     with pytest.raises(GradingError, match="no Dask scheduler answers at tcp://127.0.0.1:9"):
         grade(root, course=course, scheduler="tcp://127.0.0.1:9", progress=False, log=lambda *a: None)
     assert not (course / "gradebook.db").exists()
+
+
+def test_a_submission_whose_cluster_worker_dies_is_graded_on_another(cluster, tmp_path):
+    """A grading machine lost in the middle of a grading: Dask gives the task to another
+    worker, and the submission gets its right score, not a zero or a grading failure."""
+    import threading
+
+    import psutil
+
+    root, course = tmp_path / "subs", tmp_path / "course"
+    for student in ("ann", "bob"):
+        write_submission(root, student, CH, submission(CH))
+    killed = []
+
+    def kill_a_grading_machine():
+        deadline = time.time() + 240
+        while time.time() < deadline and not killed:
+            for proc in psutil.Process().children(recursive=True):
+                try:
+                    if "autograder.worker" in " ".join(proc.cmdline()):
+                        machine = proc.parent()     # the Dask worker that runs this grading
+                        machine.kill()
+                        killed.append(machine.pid)
+                        return
+                except psutil.Error:
+                    continue
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_a_grading_machine)
+    killer.start()
+    grade(root, course=course, scheduler=cluster.scheduler_address, timeout=300, progress=False,
+          log=lambda *a: None)
+    killer.join()
+    assert killed, "no grading was seen running on the cluster"
+    assert autograded_full(course, "ann", CH) and autograded_full(course, "bob", CH)
+    assert read_csv(course / "regrade.csv") == []
