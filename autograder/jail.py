@@ -4,8 +4,8 @@ With bubblewrap (``bwrap``) and root, the process runs:
 
 - in new PID, network, IPC and UTS namespaces: it sees no other process and no network;
 - in a filesystem made of read-only binds of the system, the Python installation and the
-  ``autograder`` package with its seeded-bug catalog hidden (the reference package, the
-  instructor notebooks, the course and every other submission do not exist there), a
+  ``autograder`` package (the reference package, the seeded-bug catalogs, the instructor
+  notebooks, the course and every other submission do not exist there), a
   private ``/tmp`` and its own folder, which holds the socket and the submission's cells;
 - as an unprivileged user id of its own, with no capabilities and ``no_new_privs``;
 - under resource limits: address space, CPU time, file size, open files and processes.
@@ -67,7 +67,7 @@ def data_folders() -> list[Path]:
 
 def hidden_folders() -> list[Path]:
     """Folders inside the visible tree that must not be visible: answers and their variants."""
-    hidden = [Path(__file__).resolve().parent / "mutants"]
+    hidden = []
     spec = importlib.util.find_spec("reference")
     if spec is not None and spec.origin:
         hidden.append(Path(spec.origin).resolve().parent)

@@ -36,8 +36,8 @@ MAX_EVENTS = 40
 ALLOWED_IMPORTS = ("autograder", "autograder.checks", "autograder.contract", "autograder.data", "autograder.paths")
 # ctypes is not watched: libraries import parts of it lazily (the source scan notices a student's own use)
 WATCHED_IMPORTS = ("reference", "nbgrader", "autograder")
-SECRET_PATH = re.compile(r"solutions|gradebook|autograded|feedback|/source/|/autograder/mutants/|grades\.csv|cells\.csv|\.ipynb$")
-INSTALLED_SECRET = re.compile(r"/site-packages/(reference|autograder/mutants)/")  # a non-editable install
+SECRET_PATH = re.compile(r"solutions|gradebook|autograded|feedback|/source/|/catalogs/|grades\.csv|cells\.csv|\.ipynb$")
+INSTALLED_SECRET = re.compile(r"/site-packages/reference/")  # a non-editable install
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The interpreter and the virtual environment hold no secrets: every import reads them.
 INTERPRETER_TREES = tuple(sorted({os.path.join(os.path.abspath(p), "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}))

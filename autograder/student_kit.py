@@ -37,7 +37,7 @@ STUDENT_MODULES = ("checks", "contract", "data")
 
 #: modules of the grader: none of them may be in the kit, or be imported by what is
 GRADER_MODULES = frozenset({"grade", "worker", "proxy", "jail", "sandbox", "wire", "assemble", "tamper",
-                            "release", "mutants", "feedback", "formgrader", "sanitize", "student_kit",
+                            "release", "feedback", "formgrader", "sanitize", "student_kit",
                             "__main__"})
 
 #: distributions the kit installs, by the name they are imported under; the version ranges
@@ -320,7 +320,7 @@ def check_layout(kit: Path, modules, chapters, root: Path = REPO) -> list[Findin
     allowed |= {f"{PACKAGE}/{m}.py" for m in modules}
     others = {p.name.split(".")[0] for p in (root / PACKAGE).iterdir()
               if (p.suffix == ".py" or p.is_dir()) and not p.name.startswith(("_", "."))}
-    names_not_for_students = ({"solutions", "reference", "mutants", "nbgrader"} | GRADER_MODULES | others) \
+    names_not_for_students = ({"solutions", "reference", "catalogs", "nbgrader"} | GRADER_MODULES | others) \
         - set(modules)
     findings = []
     for path in sorted(kit.rglob("*")):

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nbformat  # noqa: E402
 
 from autograder.grade import grade, prepare_course  # noqa: E402
-from autograder.mutants import catalog, submission  # noqa: E402
+from catalogs import catalog, submission  # noqa: E402
 from autograder.paths import chapter_ids, ensure_venv_bin_on_path, resolve_chapters  # noqa: E402
 
 

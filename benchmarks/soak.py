@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nbformat  # noqa: E402
 
 from autograder.grade import grade  # noqa: E402
-from autograder.mutants import adversarial, catalog, submission  # noqa: E402
+from catalogs import adversarial, catalog, submission  # noqa: E402
 from autograder.paths import chapter_ids, resolve_chapters  # noqa: E402
 from autograder.reports import read_csv  # noqa: E402
 

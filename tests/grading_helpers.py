@@ -3,7 +3,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.mutants import submission
+from catalogs import submission
 from autograder.reports import read_csv  # noqa: F401 (tests import it from here)
 
 

@@ -18,7 +18,7 @@ from grading_helpers import cells, grades, read_csv, write_submission
 
 from autograder.grade import grade
 from autograder.jail import STRONG, isolation
-from autograder.mutants.adversarial import CHAPTER, catalog, honest
+from catalogs.adversarial import CHAPTER, catalog, honest
 from autograder.paths import REPO
 
 TIMEOUT = 90       # per notebook

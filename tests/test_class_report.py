@@ -10,7 +10,7 @@ from autograder.checks import check_array
 from autograder.class_report import (EXERCISES_NAME, HTML_NAME, MISCONCEPTIONS_NAME, class_counts, diagnosis, generic,
                                      graded)
 from autograder.grade import grade
-from autograder.mutants import catalog, submission
+from catalogs import catalog, submission
 from grading_helpers import read_csv, write_submission
 
 CH = "02_gradient_checking"

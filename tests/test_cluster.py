@@ -9,7 +9,7 @@ import time
 import pytest
 
 from autograder.grade import GradingError, grade
-from autograder.mutants import catalog, submission
+from catalogs import catalog, submission
 from grading_helpers import autograded_full, cells, grades, read_csv, write_submission
 
 CH = "02_gradient_checking"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grade import grade, refresh_feedback
-from autograder.mutants import submission
+from catalogs import submission
 from grading_helpers import cells, grades, read_csv, write_submission
 from test_sanitize import HOSTILE
 

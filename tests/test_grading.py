@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from autograder.grade import grade
-from autograder.mutants import submission
+from catalogs import submission
 from grading_helpers import autograded_full, cells, grades, read_csv, solved, write_submission
 
 CH = "02_gradient_checking"
@@ -84,7 +84,7 @@ def graded_class(tmp_path_factory):
 
 
 def submission_source(grade_id):
-    from autograder.mutants import solution_sources
+    from catalogs import solution_sources
 
     return solution_sources(CH)[grade_id]
 

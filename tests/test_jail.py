@@ -15,7 +15,7 @@ def probe(course):
     out["solutions"] = os.path.exists({str(REPO / "solutions")!r})
     out["chapters"] = os.path.exists({str(REPO / "chapters")!r})
     out["git"] = os.path.exists({str(REPO / ".git")!r})
-    out["mutants"] = sorted(os.listdir({str(REPO / "autograder" / "mutants")!r}))
+    out["catalogs"] = os.path.exists({str(REPO / "catalogs")!r})
     out["course"] = os.path.exists(course)
     out["processes"] = len([p for p in os.listdir("/proc") if p.isdigit()])
     out["env"] = sorted(k for k in os.environ if k.startswith(("NBGRADER", "BBH", "JPY")))
@@ -64,7 +64,7 @@ def test_the_sandbox_sees_none_of_the_grader(client, tmp_path):
     seen = client.function("probe")(str(tmp_path))
     assert seen["uid"] != 0
     assert not seen["solutions"] and not seen["chapters"] and not seen["git"] and not seen["reference"]
-    assert seen["mutants"] == [] and not seen["course"]
+    assert not seen["catalogs"] and not seen["course"]
     assert seen["processes"] <= 3, "other processes are visible"
     assert not seen["network"] and not seen["write_package"]
     assert seen["env"] == []

@@ -13,7 +13,7 @@ import pytest
 
 from autograder import lms
 from autograder.grade import GradingError, Submission, grade
-from autograder.mutants import submission
+from catalogs import submission
 from autograder.paths import chapter_ids
 from autograder.reports import chapter_table, most_failed, status, summary
 from grading_helpers import read_csv

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from autograder.grade import grade
-from autograder.mutants import catalog, submission
+from catalogs import catalog, submission
 from autograder.paths import REPO, resolve_chapters
 from conftest import CHAPTERS
 from grading_helpers import autograded_full, cells, grades, read_csv, write_submission

@@ -188,9 +188,9 @@ def test_only_the_part_of_a_path_below_the_repository_makes_it_secret(monkeypatc
                    "/home/prof/feedback-solutions/autograder/checks.py", "/tmp/scratch.npy"):
         assert not sandbox.is_secret(honest), honest
     for secret in ("/home/prof/feedback-solutions/solutions/reference/mse_sigmoid.py",
-                   "/home/prof/feedback-solutions/autograder/mutants/ch01.py",
+                   "/home/prof/feedback-solutions/catalogs/ch01.py",
                    "/home/prof/feedback-solutions/course/gradebook.db",
                    "/home/prof/feedback-solutions/course/feedback/alice/01.html",
-                   f"{venv}/reference/mse_sigmoid.py", f"{venv}/autograder/mutants/ch03.py",
+                   f"{venv}/reference/mse_sigmoid.py",
                    "/srv/course/autograded/bob/01/01.ipynb", "/srv/grades.csv"):
         assert sandbox.is_secret(secret), secret

@@ -27,10 +27,10 @@ KIT_MODULES = {"__init__", "checks", "contract", "data"}
 # every other module of the course's autograder package is the grader's (and paths.py, which
 # the kit does not need), whatever is added to it later
 GRADING_MODULES = {"grade", "worker", "proxy", "jail", "sandbox", "wire", "assemble", "tamper", "release",
-                   "mutants", "student_kit", "__main__"}
+                   "student_kit", "__main__"}
 GRADING_MODULES |= {p.name.split(".")[0] for p in (ROOT / "autograder").iterdir()
                     if p.suffix == ".py" or (p.is_dir() and not p.name.startswith((".", "_")))} - KIT_MODULES
-NOT_FOR_STUDENTS = {"solutions", "reference", "mutants", "nbgrader"} | GRADING_MODULES
+NOT_FOR_STUDENTS = {"solutions", "reference", "catalogs", "nbgrader"} | GRADING_MODULES
 # Lines of the check helpers that repeat lines of solutions, reviewed and accepted
 # ("except NotImplementedError:" is one the builder treats as a common statement).
 ACCEPTED = {"autograder/checks.py": {"except NotImplementedError:"}}
@@ -139,7 +139,7 @@ def small_course(tmp_path: Path, chapter: str = CHAPTER_RUN) -> Path:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / name, root / name)
     shutil.copytree(ROOT / "autograder", root / "autograder",
-                    ignore=shutil.ignore_patterns("__pycache__", "mutants"))
+                    ignore=shutil.ignore_patterns("__pycache__"))
     for part in ("solutions", "chapters"):
         shutil.copytree(ROOT / part / chapter, root / part / chapter)
     return root
@@ -254,7 +254,7 @@ def kit_venv(tmp_path_factory):
 PROBE = """
 import importlib, json, sys
 out = {}
-for name in ("nbgrader", "reference", "autograder.grade", "autograder.mutants", "autograder.paths"):
+for name in ("nbgrader", "reference", "autograder.grade", "catalogs", "autograder.paths"):
     try:
         importlib.import_module(name)
         out[name] = "imported"
@@ -276,7 +276,7 @@ def test_kit_venv_has_the_kit_and_nothing_of_the_grader(kit_venv, tmp_path):
     proc = run([venv / "bin" / "python", "-c", PROBE], cwd=tmp_path, env=kit_venv["env"], timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    for name in ("nbgrader", "reference", "autograder.grade", "autograder.mutants", "autograder.paths"):
+    for name in ("nbgrader", "reference", "autograder.grade", "catalogs", "autograder.paths"):
         assert out[name].startswith("ImportError"), f"{name} can be imported with only the student kit installed"
     assert Path(out["autograder"]).resolve().is_relative_to(venv.resolve()), out["autograder"]
     assert out["digits"][1] == 64
@@ -289,7 +289,7 @@ def test_kit_venv_has_the_kit_and_nothing_of_the_grader(kit_venv, tmp_path):
 
 @pytest.mark.slow
 def test_a_chapter_answered_with_the_reference_runs_in_the_kit_venv(kit_venv, tmp_path):
-    from autograder.mutants import submission
+    from catalogs import submission
 
     venv = kit_venv["venv"]
     folder = tmp_path / CHAPTER_RUN

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import nbformat
 
-from ..paths import REPO
+from autograder.paths import REPO
 
 SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*(\n|\Z)", re.M)
 
