@@ -92,8 +92,10 @@ def test_kit_has_no_solution_hidden_test_or_marker(kit):
 
 def test_kit_holds_only_the_chapters_and_the_student_modules(kit):
     files = sorted(p.relative_to(kit).as_posix() for p in kit.rglob("*") if p.is_file())
+    beside = [f"chapters/{ch}/{p.name}" for ch in CHAPTERS for p in (ROOT / "chapters" / ch).iterdir()
+              if p.is_file() and not p.name.startswith(".") and p.suffix != ".ipynb"]  # e.g. results a chapter reads
     expected = sorted(["README.md", "pyproject.toml", *(f"autograder/{m}.py" for m in KIT_MODULES),
-                       *(f"chapters/{ch}/{ch}.ipynb" for ch in CHAPTERS)])
+                       *(f"chapters/{ch}/{ch}.ipynb" for ch in CHAPTERS), *beside])
     assert files == expected
     for path in kit.rglob("*"):
         named = {part.split(".")[0] for part in path.relative_to(kit).parts}
