@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum 
 BOOK   := _build/html/index.html
 MATHJAX := $(VENV)/share/mathjax/package/es5/tex-mml-chtml.js
 
-.PHONY: book test setup release student-kit browser-deps data-deps sandbox-deps bench seed-runs clean
+.PHONY: book test setup release student-kit browser-deps data-deps sandbox-deps bench lecture-runs clean
 
 setup: $(STAMP)
 
@@ -79,12 +79,12 @@ bench: setup data-deps
 	$(BIN)/python -m pip install --quiet -e ".[bench]" -c constraints.txt
 	$(BIN)/python benchmarks/train_speed.py
 
-## The seeds' two MNIST experiments at full size on Fashion-MNIST, reference trainer against
-## PyTorch (about 20 minutes on one core each); writes solutions/08_training/seed_runs.json,
-## which chapter 8 reads (release chapter 8 afterwards). SEED_RUNS_ARGS=--quick for a smoke run.
-seed-runs: setup data-deps
+## The lecture material's two MNIST experiments at full size on Fashion-MNIST, reference trainer against
+## PyTorch (about 20 minutes on one core each); writes solutions/08_training/lecture_runs.json,
+## which chapter 8 reads (release chapter 8 afterwards). LECTURE_RUNS_ARGS=--quick for a smoke run.
+lecture-runs: setup data-deps
 	$(BIN)/python -m pip install --quiet -e ".[bench]" -c constraints.txt
-	$(BIN)/python benchmarks/seed_experiments.py $(SEED_RUNS_ARGS)
+	$(BIN)/python benchmarks/lecture_experiments.py $(LECTURE_RUNS_ARGS)
 
 clean:
 	rm -rf _build course

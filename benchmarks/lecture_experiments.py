@@ -1,17 +1,17 @@
-"""The seeds' two MNIST experiments, at full size on Fashion-MNIST, with the reference trainer
+"""The two MNIST experiments of the lecture material, at full size on Fashion-MNIST, with the reference trainer
 and with PyTorch (CPU) in the same run.
 
-1. ``relu``: the 784-256-256-10 ReLU network of seeds 000/001 (run there with TensorFlow:
+1. ``relu``: the 784-256-256-10 ReLU network of the homework report (run there with TensorFlow:
    94.74 % test accuracy on MNIST after 15 epochs). Adam, lr 1e-3, batch 100, 15 epochs;
    55,000 training and 5,000 validation images.
-2. ``tanh``: the 784-500-10 tanh network with a softmax output and L2 decay of seed 002
+2. ``tanh``: the 784-500-10 tanh network with a softmax output and L2 decay of the slides
    (1.89 % MNIST validation error after 265 epochs, about 19 s per epoch). Plain SGD,
    lr 0.01, λ = 1e-4 (gradient ``λW`` on weights only), batch 20, 265 epochs;
-   50,000 training and 10,000 validation images (the seed's 2,500 minibatches per epoch).
+   50,000 training and 10,000 validation images (the slides' 2,500 minibatches per epoch).
 
 MNIST itself is not on this machine, hence Fashion-MNIST (the same shapes and split sizes).
 
-    python benchmarks/seed_experiments.py [--quick] [--epochs-scale 1.0] [--threads 1]
+    python benchmarks/lecture_experiments.py [--quick] [--epochs-scale 1.0] [--threads 1]
                                           [--max-minutes M] [--out FILE]
 
 Both trainers start from the same initial weights (drawn by the reference, Xavier uniform
@@ -29,7 +29,7 @@ because the two epochs of a pair ran under nearly the same load. Accuracies diff
 the trainers only through float32 rounding: not visibly with SGD, by up to half a point per
 epoch with Adam, which amplifies rounding in tiny gradients.
 
-Results go to a JSON file (``solutions/08_training/seed_runs.json`` by default), which the
+Results go to a JSON file (``solutions/08_training/lecture_runs.json`` by default), which the
 chapter-8 notebook reads; it never retrains.
 """
 from __future__ import annotations
@@ -55,16 +55,16 @@ from reference import trainer as T  # noqa: E402
 
 EXPERIMENTS = {
     "relu": {
-        "seed_source": "seeds 000/001 (TensorFlow, MNIST)",
+        "source": "the homework report (TensorFlow, MNIST)",
         "layers": [784, 256, 256, 10], "activation": "relu", "optimizer": "adam", "lr": 1e-3,
         "lam": 0.0, "batch_size": 100, "epochs": 15, "val_size": 5000,
-        "seed_figures": {"test_accuracy": 0.9474, "epochs": 15},
+        "lecture_figures": {"test_accuracy": 0.9474, "epochs": 15},
     },
     "tanh": {
-        "seed_source": "seed 002 (NumPy, MNIST)",
+        "source": "the slides (NumPy, MNIST)",
         "layers": [784, 500, 10], "activation": "tanh", "optimizer": "sgd", "lr": 0.01,
         "lam": 1e-4, "batch_size": 20, "epochs": 265, "val_size": 10000,
-        "seed_figures": {"val_error": 0.0189, "epochs": 265, "seconds_per_epoch": 19.0},
+        "lecture_figures": {"val_error": 0.0189, "epochs": 265, "seconds_per_epoch": 19.0},
     },
 }
 
@@ -186,8 +186,8 @@ def run_experiment(name, cfg, epochs, args, deadline):
             break
     ratios = [a / b for a, b in zip(curves["reference"]["seconds"], curves["pytorch"]["seconds"])]
     result = {
-        "config": {k: v for k, v in cfg.items() if k != "seed_figures"},
-        "seed_figures": cfg["seed_figures"],
+        "config": {k: v for k, v in cfg.items() if k != "lecture_figures"},
+        "lecture_figures": cfg["lecture_figures"],
         "data": {"name": data.name, "n_train": len(data.X_train), "n_val": len(data.X_val),
                  "n_test": len(data.X_test)},
         "epochs_planned": epochs, "epochs_run": len(curves["reference"]["seconds"]),
@@ -205,9 +205,9 @@ def run_experiment(name, cfg, epochs, args, deadline):
 
 
 def report(name, res):
-    s, cfg, seed = res["summary"], res["config"], res["seed_figures"]
+    s, cfg, quoted = res["summary"], res["config"], res["lecture_figures"]
     print(f"\n{name}: {res['epochs_run']} of {res['epochs_planned']} epochs "
-          f"({cfg['seed_source']} quoted for comparison)")
+          f"({cfg['source']} quoted for comparison)")
     print(f"{'trainer':<12}{'final val':>11}{'best val':>10}{'@epoch':>8}{'final test':>12}"
           f"{'test@best':>11}{'s/epoch':>9}")
     for who, row in s.items():
@@ -217,11 +217,11 @@ def report(name, res):
     ratio = res["ratio_reference_over_pytorch"]
     print(f"ratio reference / PyTorch (s/epoch): {ratio['of_medians']:.2f} "
           f"(epochs {ratio['per_epoch_min']:.2f} to {ratio['per_epoch_max']:.2f})")
-    if "test_accuracy" in seed:
-        print(f"seed: {seed['test_accuracy']:.2%} MNIST test accuracy after {seed['epochs']} epochs")
+    if "test_accuracy" in quoted:
+        print(f"quoted: {quoted['test_accuracy']:.2%} MNIST test accuracy after {quoted['epochs']} epochs")
     else:
-        print(f"seed: {seed['val_error']:.2%} MNIST validation error after {seed['epochs']} epochs, "
-              f"about {seed['seconds_per_epoch']:.0f} s per epoch; here "
+        print(f"quoted: {quoted['val_error']:.2%} MNIST validation error after {quoted['epochs']} epochs, "
+              f"about {quoted['seconds_per_epoch']:.0f} s per epoch; here "
               f"{1 - s['reference']['final_val_acc']:.2%} (reference) and "
               f"{1 - s['pytorch']['final_val_acc']:.2%} (PyTorch) Fashion-MNIST validation error")
 
@@ -248,9 +248,9 @@ def main(argv=None):
                         help="stop an experiment's epochs when the whole run would exceed this")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None,
-                        help="default: solutions/08_training/seed_runs.json (not with --quick)")
+                        help="default: solutions/08_training/lecture_runs.json (not with --quick)")
     args = parser.parse_args(argv)
-    out = args.out or (None if args.quick else ROOT / "solutions" / "08_training" / "seed_runs.json")
+    out = args.out or (None if args.quick else ROOT / "solutions" / "08_training" / "lecture_runs.json")
 
     import torch
     from threadpoolctl import threadpool_limits
