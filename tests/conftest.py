@@ -70,9 +70,10 @@ def no_processes_left_running(request, tmp_path_factory):
     me = psutil.Process()
     basetemp = str(tmp_path_factory.getbasetemp()) + os.sep
     yield
-    children = [p for p in me.children(recursive=True) if not is_multiprocessing_helper(p)]
-    ours = {me.pid, *(p.pid for p in me.children(recursive=True))}
-    found = children + [p for p in psutil.process_iter() if p.pid not in ours and started_by_tests(p, basetemp)]
+    descendants = me.children(recursive=True)
+    ours = {me.pid, *(p.pid for p in descendants)}
+    found = [p for p in descendants if not is_multiprocessing_helper(p)]
+    found += [p for p in psutil.process_iter() if p.pid not in ours and started_by_tests(p, basetemp)]
     for proc in found:
         try:
             LEFTOVERS.append(f"{request.module.__name__}: pid {proc.pid} {' '.join(proc.cmdline())[:160]}")
